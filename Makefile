@@ -1,0 +1,11 @@
+# Two commands: `make run` (server with demo data) and `make test` (everything CI runs).
+# ODOO_SRC defaults to /opt/odoo18.
+.PHONY: run test lint bench
+run:
+	bash scripts/run.sh
+test:
+	bash scripts/test.sh
+lint:
+	bash scripts/lint.sh
+bench:
+	bash scripts/bench.sh

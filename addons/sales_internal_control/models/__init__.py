@@ -1,0 +1,3 @@
+from . import control_log
+from . import res_company
+from . import res_config_settings

@@ -1,0 +1,143 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+LOG_EVENTS = [
+    ("approval_requested", "Approval requested"),
+    ("approved", "Approved"),
+    ("rejected", "Rejected"),
+    ("emergency_approved", "Emergency approved"),
+    ("blocked", "Blocked"),
+    ("override", "Override"),
+    ("threshold", "Threshold crossed"),
+    ("anomaly", "Anomaly"),
+]
+
+
+class ControlLog(models.Model):
+    """Audit trail of every control event.
+
+    Lines are written by the code (through :meth:`_log`, in sudo) and can never
+    be changed or deleted, not even by the administrator.
+    """
+
+    _name = "control.log"
+    _description = "Internal Control Log"
+    _order = "date desc, id desc"
+    _rec_name = "event"
+
+    event = fields.Selection(LOG_EVENTS, required=True, readonly=True, index=True)
+    res_model = fields.Char(
+        string="Document Model", required=True, readonly=True, index=True
+    )
+    res_id = fields.Many2oneReference(
+        string="Document ID", model_field="res_model", readonly=True, index=True
+    )
+    res_name = fields.Char(string="Document", readonly=True)
+    user_id = fields.Many2one(
+        "res.users",
+        required=True,
+        readonly=True,
+        default=lambda self: self.env.user,
+        index=True,
+    )
+    date = fields.Datetime(
+        required=True, readonly=True, default=fields.Datetime.now, index=True
+    )
+    message = fields.Text(readonly=True)
+    amount = fields.Monetary(readonly=True, currency_field="currency_id")
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        readonly=True,
+        default=lambda self: self.env.company,
+        index=True,
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Lines are created only through _log(), which runs in sudo; a direct
+        # create by a user is refused by the access rights (no create right).
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self:
+            return super().write(vals)
+        raise UserError(
+            self.env._(
+                "Control log lines are an audit trail and cannot be modified "
+                "(lines %(ids)s).",
+                ids=", ".join(str(i) for i in self.ids),
+            )
+        )
+
+    def unlink(self):
+        if not self:
+            return super().unlink()
+        raise UserError(
+            self.env._(
+                "Control log lines are an audit trail and cannot be deleted "
+                "(lines %(ids)s).",
+                ids=", ".join(str(i) for i in self.ids),
+            )
+        )
+
+    def action_open_document(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.res_model,
+            "res_id": self.res_id,
+            "view_mode": "form",
+        }
+
+    @api.model
+    def _log(self, event, records, message, amount=0.0, company=None):
+        """Write one log line per record (in sudo) and return them.
+
+        :param event: one of ``LOG_EVENTS``
+        :param records: the documents concerned (a recordset, may be empty
+            for configuration-level events)
+        :param message: the human-readable explanation, with the numbers
+        :param amount: the amount concerned, in company currency
+        """
+        vals_list = []
+        for record in records:
+            rec_company = company or (
+                record.company_id if "company_id" in record._fields else False
+            )
+            vals_list.append(
+                {
+                    "event": event,
+                    "res_model": record._name,
+                    "res_id": record.id,
+                    "res_name": record.display_name,
+                    "user_id": self.env.uid,
+                    "message": message,
+                    "amount": amount,
+                    "company_id": (rec_company or self.env.company).id,
+                }
+            )
+        return self.sudo().create(vals_list)
+
+    @api.model
+    def _lock_for_check(self, records):
+        """Serialize concurrent checks that depend on ``records``.
+
+        The rows are rewritten (``write_date = write_date``) so that a second
+        transaction checking the same rows waits for the first one and then,
+        under Odoo's REPEATABLE READ isolation, fails with a serialization
+        error: Odoo retries that request, which then sees what the first one
+        committed. Used by the credit, budget and contract controls.
+        """
+        if not records:
+            return
+        records.flush_recordset()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE %s SET write_date = write_date WHERE id IN %s",
+                SQL.identifier(records._table),
+                tuple(records.ids),
+            )
+        )
