@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, config
 
 LOG_EVENTS = [
     ("approval_requested", "Approval requested"),
@@ -93,15 +93,7 @@ class ControlLog(models.Model):
         }
 
     @api.model
-    def _log(self, event, records, message, amount=0.0, company=None):
-        """Write one log line per record (in sudo) and return them.
-
-        :param event: one of ``LOG_EVENTS``
-        :param records: the documents concerned (a recordset, may be empty
-            for configuration-level events)
-        :param message: the human-readable explanation, with the numbers
-        :param amount: the amount concerned, in company currency
-        """
+    def _prepare_log_vals(self, event, records, message, amount=0.0, company=None):
         vals_list = []
         for record in records:
             rec_company = company or (
@@ -119,7 +111,39 @@ class ControlLog(models.Model):
                     "company_id": (rec_company or self.env.company).id,
                 }
             )
+        return vals_list
+
+    @api.model
+    def _log(self, event, records, message, amount=0.0, company=None):
+        """Write one log line per record (in sudo) and return them.
+
+        :param event: one of ``LOG_EVENTS``
+        :param records: the documents concerned
+        :param message: the human-readable explanation, with the numbers
+        :param amount: the amount concerned, in company currency
+        :param company: the company of the lines (default: the record's)
+        """
+        vals_list = self._prepare_log_vals(event, records, message, amount, company)
         return self.sudo().create(vals_list)
+
+    @api.model
+    def _log_detached(self, event, records, message, amount=0.0, company=None):
+        """Like :meth:`_log`, but the lines survive the current transaction.
+
+        For blocks: the action raises ``UserError`` right after, which rolls
+        back the current transaction and everything it wrote, but the audit
+        line must stay. It is written and committed in a cursor of its own.
+        Under tests (``--test-enable`` or a registry in test mode) the lines
+        are written in the current transaction instead, where the test can
+        read them: a separate cursor would not see the test's uncommitted
+        users and companies.
+        """
+        if config["test_enable"] or self.env.registry.in_test_mode():
+            return self._log(event, records, message, amount=amount, company=company)
+        vals_list = self._prepare_log_vals(event, records, message, amount, company)
+        with self.env.registry.cursor() as cr:
+            self.env(cr=cr, su=True)["control.log"].create(vals_list)
+        return self.browse()
 
     @api.model
     def _lock_for_check(self, records):

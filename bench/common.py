@@ -1,0 +1,68 @@
+"""Helpers for the benchmarks: an Odoo environment on the bench database, a
+query counter, and a printer. Every benchmark runs in one transaction that is
+rolled back at the end, so the bench database is never changed.
+
+Run through `make bench` (scripts/bench.sh), which prepares the databases and
+sets IC_BENCH_DB, IC_BENCH_PLAIN_DB, IC_ADDONS_PATH and ODOO_SRC.
+"""
+
+import contextlib
+import os
+import time
+
+import odoo
+from odoo.tools import config
+
+
+def init_odoo():
+    config.parse_config(
+        [
+            "--addons-path=%s" % os.environ["IC_ADDONS_PATH"],
+            "--log-level=warn",
+            "--data-dir=%s" % os.environ.get("IC_DATA_DIR", ".odoo-data"),
+        ]
+    )
+
+
+@contextlib.contextmanager
+def bench_env(dbname=None, plain=False):
+    """Yield a superuser environment on the bench database, rolled back after."""
+    dbname = dbname or os.environ["IC_BENCH_PLAIN_DB" if plain else "IC_BENCH_DB"]
+    registry = odoo.modules.registry.Registry(dbname)
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        try:
+            yield env
+        finally:
+            cr.rollback()
+
+
+def measure(env, func, *args, **kwargs):
+    """Run func; return (result, number of SQL queries, seconds)."""
+    env.flush_all()
+    env.invalidate_all()
+    cr = env.cr
+    before = cr.sql_log_count
+    start = time.perf_counter()
+    result = func(*args, **kwargs)
+    env.flush_all()
+    seconds = time.perf_counter() - start
+    return result, cr.sql_log_count - before, seconds
+
+
+def report(title, rows, headers):
+    """Print a table of figures (a list of tuples) under a title."""
+    widths = [
+        max(len(str(h)), *(len(_fmt(r[i])) for r in rows)) if rows else len(h)
+        for i, h in enumerate(headers)
+    ]
+    print(f"\n## {title}")
+    print("  ".join(str(h).ljust(w) for h, w in zip(headers, widths, strict=True)))
+    for row in rows:
+        print("  ".join(_fmt(v).ljust(w) for v, w in zip(row, widths, strict=True)))
+
+
+def _fmt(value):
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
