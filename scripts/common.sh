@@ -15,7 +15,7 @@ DATA_DIR=${DATA_DIR:-$ROOT/.odoo-data}
 OUR_MODULES="sales_internal_control credit_rating budget_control contract_lifecycle"
 
 die() { echo "ERROR: $*" >&2; exit 2; }
-step() { echo "==> $*"; }
+step() { echo "==> [${SECONDS}s] $*"; }
 
 check_odoo_src() {
     [ -f "$ODOO_SRC/odoo-bin" ] && [ -d "$ODOO_SRC/odoo/addons/sale_management" ] \
