@@ -1,5 +1,6 @@
 from odoo import models
 from odoo.exceptions import UserError
+from odoo.tools import format_amount
 
 
 class AccountMove(models.Model):
@@ -40,17 +41,19 @@ class AccountMove(models.Model):
             )
             if not orphans:
                 continue
+            amount = format_amount(
+                self.env, sum(orphans.mapped("price_subtotal")), invoice.currency_id
+            )
             message = self.env._(
                 "Invoice %(invoice)s for %(partner)s cannot be posted: your company "
                 "requires customer invoices to come from a confirmed, approved sale "
-                "order, and %(count)s line(s) totalling %(amount)s %(currency)s do "
+                "order, and %(count)s line(s) totalling %(amount)s do "
                 "not (%(lines)s). Invoice the sale order instead, or ask an "
                 "accounting manager.",
                 invoice=invoice.display_name,
                 partner=invoice.partner_id.display_name,
                 count=len(orphans),
-                amount=f"{sum(orphans.mapped('price_subtotal')):,.2f}",
-                currency=invoice.currency_id.name,
+                amount=amount,
                 lines=", ".join(orphans.mapped(lambda line: line.name or "")),
             )
             self.env["control.log"]._log_detached(
