@@ -20,7 +20,7 @@ class ControlApprovalTier(models.Model):
     )
     user_id = fields.Many2one("res.users", string="Approver", ondelete="restrict")
 
-    @api.constrains("group_id", "user_id")
+    @api.constrains("group_id", "user_id", "name")
     def _check_approver(self):
         for tier in self:
             if not tier.group_id and not tier.user_id:
