@@ -173,13 +173,15 @@ class ControlApprovalRequest(models.Model):
                 }
             )
             document = request._get_document()
+            amount = format_amount(self.env, request.amount, request.currency_id)
             message = self.env._(
-                "Tier %(tier)s approved by %(user)s for %(amount)s.%(comment)s",
+                "Tier %(tier)s approved by %(user)s for %(amount)s.",
                 tier=request.tier_name,
                 user=self.env.user.name,
-                amount=format_amount(self.env, request.amount, request.currency_id),
-                comment=f" {comment}" if comment else "",
+                amount=amount,
             )
+            if comment:
+                message = f"{message} {comment}"
             document._approval_close_activities()
             document.message_post(body=message)
             self.env["control.log"]._log(
