@@ -280,12 +280,7 @@ class ControlApprovalRequest(models.Model):
 
     def action_open_document(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self.res_model,
-            "res_id": self.res_id,
-            "view_mode": "form",
-        }
+        return self.env["control.log"]._document_action(self.res_model, self.res_id)
 
     def _action_open_reason_wizard(self, mode):
         return {

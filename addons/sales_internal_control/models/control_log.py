@@ -85,10 +85,15 @@ class ControlLog(models.Model):
 
     def action_open_document(self):
         self.ensure_one()
+        return self._document_action(self.res_model, self.res_id)
+
+    @api.model
+    def _document_action(self, res_model, res_id):
+        """The form of the document a log line or an approval request is about."""
         return {
             "type": "ir.actions.act_window",
-            "res_model": self.res_model,
-            "res_id": self.res_id,
+            "res_model": res_model,
+            "res_id": res_id,
             "view_mode": "form",
         }
 
