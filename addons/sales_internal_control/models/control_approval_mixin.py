@@ -1,7 +1,7 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_amount
 
 
@@ -199,7 +199,7 @@ class ControlApprovalMixin(models.AbstractModel):
                 for index, step in enumerate(steps, start=1)
             ]
         )
-        self.write({"approval_state": "pending", "approval_amount": 0.0})
+        self.sudo().write({"approval_state": "pending", "approval_amount": 0.0})
         message = self.env._(
             "Approval requested by %(user)s for %(amount)s: %(tiers)s.",
             user=self.env.user.name,
@@ -266,7 +266,7 @@ class ControlApprovalMixin(models.AbstractModel):
         )
         self._approval_close_activities()
         open_requests.write({"state": "cancelled"})
-        self.write({"approval_state": state, "approval_amount": 0.0})
+        self.sudo().write({"approval_state": state, "approval_amount": 0.0})
 
     def _approval_void(self, amount):
         """The total rose above what was approved (or requested)."""
@@ -308,7 +308,27 @@ class ControlApprovalMixin(models.AbstractModel):
                 voided |= document
         return voided
 
+    def _approval_check_protected(self, vals_list):
+        """Only the engine (in sudo) sets the approval fields."""
+        protected = {"approval_state", "approval_amount"}
+        if self.env.su or not any(protected & set(vals) for vals in vals_list):
+            return
+        raise AccessError(
+            self.env._(
+                "%(user)s cannot set the approval state or amount of %(documents)s: "
+                "only the approval engine does.",
+                user=self.env.user.name,
+                documents=", ".join(self.mapped("display_name")) or self._description,
+            )
+        )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._approval_check_protected(vals_list)
+        return super().create(vals_list)
+
     def write(self, vals):
+        self._approval_check_protected([vals])
         result = super().write(vals)
         # Lines edited in the form are saved through the document's write.
         if not self.env.context.get("approval_checking_amount"):

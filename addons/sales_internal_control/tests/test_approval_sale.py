@@ -233,3 +233,20 @@ class TestApprovalSale(ApprovalCase):
         self.assertFalse(Request.with_user(self.outsider).search(domain))
         with self.assertRaises(AccessError):
             requests.with_user(self.salesman).write({"state": "approved"})
+
+    def test_approval_fields_only_set_by_the_engine(self):
+        order, requests = self._pending_order()
+        for vals in ({"approval_state": "approved"}, {"approval_amount": 1e9}):
+            with self.assertRaises(AccessError):
+                order.with_user(self.sales_manager).write(vals)
+            with self.assertRaises(AccessError):
+                order.with_user(self.salesman).with_context(
+                    approval_checking_amount=True
+                ).write(vals)
+        with self.assertRaises(AccessError):
+            self.env["sale.order"].with_user(self.salesman).create(
+                {"partner_id": self.partner.id, "approval_state": "approved"}
+            )
+        self.assertEqual(order.approval_state, "pending")
+        order.action_confirm()
+        self.assertEqual(order.state, "draft")
