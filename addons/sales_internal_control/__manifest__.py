@@ -15,6 +15,7 @@
         "security/sales_internal_control_rules.xml",
         "views/control_log_views.xml",
         "views/res_config_settings_views.xml",
+        "wizards/control_log_export_views.xml",
         "views/sales_internal_control_menus.xml",
     ],
     "demo": [
