@@ -18,6 +18,7 @@
         "views/sale_order_views.xml",
         "views/credit_scorecard_views.xml",
         "views/res_config_settings_views.xml",
+        "report/credit_exposure_report_views.xml",
         "views/credit_rating_menus.xml",
     ],
     "installable": True,

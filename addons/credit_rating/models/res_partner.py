@@ -497,3 +497,68 @@ class ResPartner(models.Model):
             )
         scorecard._rescore_partners(self.commercial_partner_id)
         return True
+
+    # -------------------------------------------------------------------- export
+    def _credit_export_rows(self):
+        """One row per commercial partner, with every exposure bucket."""
+        partners = self.commercial_partner_id.sudo()
+        data = partners._credit_exposure_data()
+        rows = []
+        for partner in partners.sorted("name"):
+            values = data[partner.id]
+            limit = partner.credit_limit or 0.0
+            rows.append(
+                (
+                    partner.name,
+                    partner.ref or "",
+                    partner.credit_grade or "",
+                    partner.credit_score,
+                    partner.credit_hold and self.env._("Yes") or "",
+                    partner.credit_strategic and self.env._("Yes") or "",
+                    limit,
+                    values["receivable"],
+                    values["overdue"],
+                    values["order"],
+                    values["draft"],
+                    values["exposure"],
+                    limit - values["exposure"] if limit else 0.0,
+                )
+            )
+        return rows
+
+    def _credit_export_xlsx(self):
+        """Download the credit exposure of these customers (or of every customer)."""
+        if not self._is_credit_controller():
+            raise AccessError(
+                self.env._(
+                    "Only credit controllers may export credit exposure (user "
+                    "%(user)s).",
+                    user=self.env.user.name,
+                )
+            )
+        partners = self
+        if not partners:
+            partners = self.sudo().search(
+                [("customer_rank", ">", 0), ("parent_id", "=", False)]
+            )
+        headers = [
+            (self.env._("Customer"), "text"),
+            (self.env._("Reference"), "text"),
+            (self.env._("Grade"), "text"),
+            (self.env._("Score"), "number"),
+            (self.env._("On Hold"), "text"),
+            (self.env._("Strategic"), "text"),
+            (self.env._("Credit Limit"), "monetary"),
+            (self.env._("Open Receivables"), "monetary"),
+            (self.env._("Overdue"), "monetary"),
+            (self.env._("Orders Not Invoiced"), "monetary"),
+            (self.env._("Draft Invoices"), "monetary"),
+            (self.env._("Exposure"), "monetary"),
+            (self.env._("Available"), "monetary"),
+        ]
+        return self.env["control.xlsx.export"]._xlsx_action(
+            "credit_exposure.xlsx",
+            self.env._("Credit Exposure"),
+            headers,
+            partners._credit_export_rows(),
+        )

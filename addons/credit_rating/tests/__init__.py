@@ -1,2 +1,3 @@
 from . import test_install
 from . import test_credit_block
+from . import test_scorecard
