@@ -21,5 +21,8 @@
         "report/credit_exposure_report_views.xml",
         "views/credit_rating_menus.xml",
     ],
+    "demo": [
+        "demo/credit_rating_demo.xml",
+    ],
     "installable": True,
 }

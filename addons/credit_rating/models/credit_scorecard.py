@@ -127,6 +127,9 @@ class CreditScorecard(models.Model):
 
         Receivable lines (debits) of posted entries; a line's payment date is
         the latest date of its reconciliations (account.partial.reconcile).
+        Lines still open count in the average days to pay at their current
+        age, so that a customer who never pays does not look like a prompt
+        payer.
         """
         self.ensure_one()
         today = fields.Date.context_today(self)
@@ -180,7 +183,8 @@ class CreditScorecard(models.Model):
                              AND COALESCE(paid_date, %(today)s) > due),
                        MAX(GREATEST(COALESCE(paid_date, %(today)s) - due, 0)) FILTER (
                            WHERE due >= %(d12)s OR NOT reconciled),
-                       AVG(paid_date - date) FILTER (WHERE paid_date >= %(d12)s),
+                       AVG(COALESCE(paid_date, %(today)s) - date) FILTER (
+                           WHERE paid_date >= %(d12)s OR NOT reconciled),
                        SUM(balance) FILTER (WHERE paid_date >= %(d12)s)
                   FROM lines
               GROUP BY partner_id

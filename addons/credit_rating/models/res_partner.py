@@ -562,3 +562,15 @@ class ResPartner(models.Model):
             headers,
             partners._credit_export_rows(),
         )
+
+    @api.model
+    def _credit_demo_register_payments(self, payments):
+        """Demo data: pay invoices in full at given dates.
+
+        :param payments: list of (invoice id, payment date)
+        """
+        for invoice_id, date in payments:
+            invoice = self.env["account.move"].browse(invoice_id)
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=invoice.ids
+            ).create({"payment_date": date})._create_payments()

@@ -1,0 +1,154 @@
+"""Benchmark of credit_rating.
+
+1. One credit check (``res.partner.credit_check``) for a customer with 10,
+   1,000 and 10,000 open receivable lines: the number of queries must not grow.
+2. Confirming 200 sale orders one by one with credit_rating installed against
+   plain Odoo (sale_management, purchase, account) on the same data.
+
+Everything runs in transactions that are rolled back.
+"""
+
+import time
+from datetime import date, timedelta
+
+from common import bench_env, init_odoo, measure, report
+
+from odoo import Command
+
+SIZES = (10, 1000, 10000)
+ORDERS = 200
+ROUNDS = 2
+
+
+def _product(env):
+    return env["product.product"].create(
+        {
+            "name": "Bench Product",
+            "type": "consu",
+            "list_price": 10.0,
+            "invoice_policy": "order",
+            "taxes_id": [Command.clear()],
+        }
+    )
+
+
+def _open_receivables(env, partner, count):
+    """One posted entry with ``count`` open receivable lines (one per invoice
+    term), a fast stand-in for ``count`` posted invoices."""
+    company = env.company
+    receivable = partner.with_company(company).property_account_receivable_id
+    income = env["account.account"].search(
+        [("company_ids", "in", company.id), ("account_type", "=", "income")], limit=1
+    )
+    journal = env["account.journal"].search(
+        [("company_id", "=", company.id), ("type", "=", "general")], limit=1
+    )
+    today = date.today()
+    lines = [
+        Command.create(
+            {
+                "account_id": receivable.id,
+                "partner_id": partner.id,
+                "name": f"INV/{i}",
+                "debit": 10.0,
+                "date_maturity": today + timedelta(days=1 + i % 60),
+            }
+        )
+        for i in range(count)
+    ]
+    lines.append(
+        Command.create(
+            {"account_id": income.id, "name": "Sales", "credit": 10.0 * count}
+        )
+    )
+    move = env["account.move"].create(
+        {"move_type": "entry", "journal_id": journal.id, "line_ids": lines}
+    )
+    move.action_post()
+    return move
+
+
+def bench_credit_check():
+    rows = []
+    with bench_env() as env:
+        product = _product(env)
+        for size in SIZES:
+            partner = env["res.partner"].create(
+                {"name": f"Bench Customer {size}", "credit_limit": 1e9}
+            )
+            _open_receivables(env, partner, size)
+            order = env["sale.order"].create(
+                {
+                    "partner_id": partner.id,
+                    "order_line": [
+                        Command.create({"product_id": product.id, "price_unit": 50.0})
+                    ],
+                }
+            )
+            order.action_confirm()
+            partner.credit_check(100.0)  # warm-up (caches of the company, etc.)
+            result, queries, seconds = measure(env, partner.credit_check, 100.0)
+            rows.append((size, queries, seconds * 1000, round(result["exposure"], 2)))
+    report(
+        "One credit check (res.partner.credit_check)",
+        rows,
+        ("open receivable lines", "queries", "ms", "exposure"),
+    )
+
+
+def _confirm_orders(plain):
+    """Seconds and queries to confirm ORDERS orders one by one (best of ROUNDS)."""
+    best = None
+    for _round in range(ROUNDS):
+        with bench_env(plain=plain) as env:
+            product = _product(env)
+            partner = env["res.partner"].create({"name": "Bench Confirm Customer"})
+            if not plain:
+                partner.credit_limit = 1e9
+            orders = env["sale.order"].create(
+                [
+                    {
+                        "partner_id": partner.id,
+                        "order_line": [
+                            Command.create(
+                                {"product_id": product.id, "price_unit": 10.0 + i}
+                            )
+                        ],
+                    }
+                    for i in range(ORDERS)
+                ]
+            )
+            env.flush_all()
+
+            def confirm_all(orders=orders):
+                for order in orders:
+                    order.action_confirm()
+
+            start = time.perf_counter()
+            _result, queries, seconds = measure(env, confirm_all)
+            seconds = time.perf_counter() - start
+            if best is None or seconds < best[1]:
+                best = (queries, seconds)
+    return best
+
+
+def bench_confirmations():
+    plain = _confirm_orders(plain=True)
+    credit = _confirm_orders(plain=False)
+    report(
+        f"Confirming {ORDERS} sale orders one by one (best of {ROUNDS})",
+        [
+            ("plain Odoo", plain[0], plain[1], plain[1] * 1000 / ORDERS),
+            ("with credit_rating", credit[0], credit[1], credit[1] * 1000 / ORDERS),
+        ],
+        ("database", "queries", "seconds", "ms per order"),
+    )
+    print(f"\nratio credit_rating / plain: {credit[1] / plain[1]:.2f}")
+    per_plain, per_credit = plain[0] / ORDERS, credit[0] / ORDERS
+    print(f"queries per order: plain {per_plain:.1f}, credit {per_credit:.1f}")
+
+
+if __name__ == "__main__":
+    init_odoo()
+    bench_credit_check()
+    bench_confirmations()
