@@ -5,5 +5,6 @@ from . import credit_grade_history
 from . import credit_scorecard
 from . import credit_scorecard_factor
 from . import credit_grade_policy
+from . import account_move
 from . import sale_order_line
 from . import sale_order

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import float_compare, format_amount
+from odoo.tools import SQL, float_compare, format_amount
 
 CREDIT_GRADES = [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")]
 
@@ -245,51 +245,74 @@ class ResPartner(models.Model):
         }
         if not ids:
             return result
-        aml = self.env["account.move.line"].sudo()
-        receivable_domain = [
-            ("company_id", "=", company.id),
-            ("partner_id", "in", ids),
-            ("parent_state", "=", "posted"),
-            ("account_type", "=", "asset_receivable"),
-            ("reconciled", "=", False),
-        ]
-        for partner, amount in aml._read_group(
-            receivable_domain, ["partner_id"], ["amount_residual:sum"]
-        ):
-            result[partner.id]["receivable"] = amount
-        for partner, amount in aml._read_group(
-            receivable_domain
-            + [
-                ("date_maturity", "<", fields.Date.context_today(self)),
-                ("amount_residual", ">", 0),
-            ],
-            ["partner_id"],
-            ["amount_residual:sum"],
-        ):
-            result[partner.id]["overdue"] = amount
-        order_groups = (
-            self.env["sale.order.line"]
-            .sudo()
-            ._read_group(
-                self._credit_order_line_domain(company, ids),
-                ["order_partner_id"],
-                ["credit_open_amount:sum"],
+        # One statement, one grouped sub-query per bucket: the ORM equivalents
+        # are _credit_receivable_domain, _credit_order_line_domain and
+        # _credit_draft_invoice_domain (used by the drill-down actions).
+        self.env["account.move.line"].flush_model(
+            [
+                "partner_id",
+                "company_id",
+                "parent_state",
+                "account_id",
+                "reconciled",
+                "amount_residual",
+                "date_maturity",
+            ]
+        )
+        self.env["sale.order.line"].flush_model(
+            ["company_id", "order_partner_id", "state", "credit_open_amount"]
+        )
+        self.env["account.move"].flush_model(
+            [
+                "company_id",
+                "commercial_partner_id",
+                "state",
+                "move_type",
+                "amount_total_signed",
+            ]
+        )
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT 'receivable', l.partner_id, SUM(l.amount_residual),
+                       SUM(l.amount_residual) FILTER (
+                           WHERE l.date_maturity < %(today)s AND l.amount_residual > 0)
+                  FROM account_move_line l
+                  JOIN account_account a ON a.id = l.account_id
+                 WHERE l.company_id = %(company)s
+                   AND l.partner_id IN %(ids)s
+                   AND l.parent_state = 'posted'
+                   AND a.account_type = 'asset_receivable'
+                   AND l.reconciled IS NOT TRUE
+              GROUP BY l.partner_id
+                UNION ALL
+                SELECT 'order', p.commercial_partner_id, SUM(sol.credit_open_amount), 0
+                  FROM sale_order_line sol
+                  JOIN res_partner p ON p.id = sol.order_partner_id
+                 WHERE sol.company_id = %(company)s
+                   AND p.commercial_partner_id IN %(ids)s
+                   AND sol.state = 'sale'
+                   AND sol.credit_open_amount != 0
+              GROUP BY p.commercial_partner_id
+                UNION ALL
+                SELECT 'draft', m.commercial_partner_id, SUM(m.amount_total_signed), 0
+                  FROM account_move m
+                 WHERE m.company_id = %(company)s
+                   AND m.commercial_partner_id IN %(ids)s
+                   AND m.state = 'draft'
+                   AND m.move_type IN ('out_invoice', 'out_refund')
+              GROUP BY m.commercial_partner_id
+                """,
+                company=company.id,
+                ids=tuple(ids),
+                today=fields.Date.context_today(self),
             )
         )
-        for partner, amount in order_groups:
-            cid = partner.commercial_partner_id.id
-            if cid in result:
-                result[cid]["order"] += amount
-        for partner, amount in (
-            self.env["account.move"]
-            .sudo()
-            ._read_group(
-                self._credit_draft_invoice_domain(company, ids),
-                ["commercial_partner_id"],
-                ["amount_total_signed:sum"],
-            )
-        ):
-            result[partner.id]["draft"] = amount
+        for bucket, pid, amount, overdue in rows:
+            if pid in result:
+                result[pid][bucket] += amount or 0.0
+                if bucket == "receivable":
+                    result[pid]["overdue"] = overdue or 0.0
         for values in result.values():
             values["exposure"] = company.currency_id.round(
                 values["receivable"] + values["order"] + values["draft"]
@@ -351,7 +374,10 @@ class ResPartner(models.Model):
             reasons.append(
                 self.env._("%(partner)s is on credit hold.", partner=partner.name)
             )
-        if grade and grade in partner._credit_blocked_grades():
+        if grade and (
+            grade in company._credit_blocked_grades()
+            or grade in partner._credit_blocked_grades()
+        ):
             reasons.append(
                 self.env._(
                     "Credit grade %(grade)s is blocked in %(company)s.",

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools.sql import create_index
 
 
 class SaleOrderLine(models.Model):
@@ -16,6 +17,17 @@ class SaleOrderLine(models.Model):
         "company currency at the order's rate. Draft and posted invoices are "
         "counted on the invoice side.",
     )
+
+    def init(self):
+        super().init()
+        # Only open lines count in the exposure: keep their index small.
+        create_index(
+            self.env.cr,
+            "sale_order_line_credit_open_partner_index",
+            self._table,
+            ["order_partner_id"],
+            where="credit_open_amount != 0",
+        )
 
     @api.depends(
         "state",
