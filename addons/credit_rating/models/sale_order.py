@@ -132,9 +132,53 @@ class SaleOrder(models.Model):
         )
 
     def _credit_is_approved(self):
-        """Hook: approved through the approval engine (strategic customers)."""
+        """Approved by a credit controller through the approval engine, for an
+        amount covering the current total (strategic customers only)."""
         self.ensure_one()
-        return False
+        if "approval_state" not in self._fields or self.approval_state != "approved":
+            return False
+        partner = self.partner_id.commercial_partner_id.with_company(self.company_id)
+        if not partner.sudo().credit_strategic:
+            return False
+        if (
+            self.company_id.currency_id.compare_amounts(
+                self._credit_amount(), self.approval_amount
+            )
+            > 0
+        ):
+            return False
+        group = self.env.ref("credit_rating.group_credit_controller")
+        return any(
+            request.state == "approved" and request.group_id == group
+            for request in self.sudo().approval_request_ids
+        )
+
+    def _credit_needs_approval(self):
+        """A strategic customer's order that fails the credit check."""
+        self.ensure_one()
+        partner = self.partner_id.commercial_partner_id.with_company(self.company_id)
+        if not partner.sudo().credit_strategic or self._credit_is_released():
+            return False
+        result = partner._credit_evaluate(self._credit_amount())
+        return not result["allowed"] and result
+
+    def _approval_get_extra_tiers(self):
+        # Hook of the approval engine (control.approval.mixin): strategic
+        # customers over their credit go to a credit controller.
+        tiers = super()._approval_get_extra_tiers()
+        for order in self:
+            result = order._credit_needs_approval()
+            if result:
+                tiers.append(
+                    {
+                        "name": self.env._("Credit controller approval"),
+                        "group_id": self.env.ref(
+                            "credit_rating.group_credit_controller"
+                        ).id,
+                        "user_id": False,
+                    }
+                )
+        return tiers
 
     def _credit_check_confirmation(self):
         """Refuse the confirmation of orders that fail the credit check."""
