@@ -6,7 +6,7 @@ class AccountMove(models.Model):
     _inherit = "account.move"
 
     def init(self):
-        super().init()
+        res = super().init()
         # Draft customer invoices are a bucket of the credit exposure.
         create_index(
             self.env.cr,
@@ -15,3 +15,4 @@ class AccountMove(models.Model):
             ["commercial_partner_id"],
             where="state = 'draft'",
         )
+        return res

@@ -40,7 +40,6 @@ class ResPartner(models.Model):
         string="Last Scored", company_dependent=True, readonly=True
     )
     credit_hold = fields.Boolean(
-        string="Credit Hold",
         company_dependent=True,
         help="No sale order of this customer can be confirmed.",
     )

@@ -7,7 +7,6 @@ class SaleOrder(models.Model):
     _inherit = "sale.order"
 
     credit_release_amount = fields.Monetary(
-        string="Credit Release Amount",
         copy=False,
         readonly=True,
         help="Order total released by a credit controller. The release lets the "

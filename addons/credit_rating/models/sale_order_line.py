@@ -19,7 +19,7 @@ class SaleOrderLine(models.Model):
     )
 
     def init(self):
-        super().init()
+        res = super().init()
         # Only open lines count in the exposure: keep their index small.
         create_index(
             self.env.cr,
@@ -28,6 +28,7 @@ class SaleOrderLine(models.Model):
             ["order_partner_id"],
             where="credit_open_amount != 0",
         )
+        return res
 
     @api.depends(
         "state",

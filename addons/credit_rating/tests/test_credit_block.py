@@ -37,8 +37,8 @@ class TestCreditBlock(CreditCommon):
         # the audit line of the block
         try:
             order.action_confirm()
-        except UserError:
-            pass
+        except UserError as error:
+            self.assertIn(order.name, str(error))
         log = self._logs(order, "blocked")
         self.assertEqual(len(log), 1)
         self.assertAlmostEqual(log.amount, 500.0)
