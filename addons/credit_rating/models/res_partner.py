@@ -247,29 +247,9 @@ class ResPartner(models.Model):
         # One statement, one grouped sub-query per bucket: the ORM equivalents
         # are _credit_receivable_domain, _credit_order_line_domain and
         # _credit_draft_invoice_domain (used by the drill-down actions).
-        self.env["account.move.line"].flush_model(
-            [
-                "partner_id",
-                "company_id",
-                "parent_state",
-                "account_id",
-                "reconciled",
-                "amount_residual",
-                "date_maturity",
-            ]
-        )
-        self.env["sale.order.line"].flush_model(
-            ["company_id", "order_partner_id", "state", "credit_open_amount"]
-        )
-        self.env["account.move"].flush_model(
-            [
-                "company_id",
-                "commercial_partner_id",
-                "state",
-                "move_type",
-                "amount_total_signed",
-            ]
-        )
+        # Flush everything at once: flushing only the fields read here would
+        # split the pending updates of the orders being confirmed in two.
+        self.env.flush_all()
         rows = self.env.execute_query(
             SQL(
                 """
