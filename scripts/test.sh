@@ -70,7 +70,7 @@ PYTHONPATH="$ODOO_SRC${PYTHONPATH:+:$PYTHONPATH}" IC_TEST_DB="$TEST_DB" \
 IC_ADDONS_PATH="$ADDONS_PATH" IC_DATA_DIR="$DATA_DIR" IC_PYTHON="$PY" \
     "$PY" -m pytest -p no:cacheprovider -W ignore::DeprecationWarning -W ignore::PendingDeprecationWarning --odoo-config="$ROOT/odoo.conf" \
     --odoo-database="$TEST_DB" --odoo-addons-path="$ADDONS_PATH" \
-    --odoo-log-level=warn --odoo-extra=test-enable ${PYTEST_ARGS:-addons tests}
+    --odoo-log-level=warn ${PYTEST_ARGS:-addons tests}
 rc=$?
 set -e
 [ $rc = 0 ] || failures+=("pytest (exit $rc)")
