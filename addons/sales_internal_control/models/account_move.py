@@ -4,7 +4,28 @@ from odoo.tools import format_amount
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _name = "account.move"
+    _inherit = ["account.move", "control.approval.mixin"]
+
+    def _approval_get_amount(self):
+        self.ensure_one()
+        return abs(self.amount_total_signed)
+
+    def _approval_enabled(self):
+        self.ensure_one()
+        return self.company_id.control_approval_invoice and self.is_invoice(
+            include_receipts=True
+        )
+
+    def _approval_action(self):
+        return self.action_post()
+
+    def action_post(self):
+        candidates = self.filtered(lambda move: move.state == "draft")
+        to_post = self - candidates._approval_route()
+        if not to_post:
+            return False
+        return super(AccountMove, to_post).action_post()
 
     def _post(self, soft=True):
         self._check_invoice_requires_sale_order()
