@@ -1,0 +1,581 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL, float_compare, format_amount
+
+CREDIT_GRADES = [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")]
+
+# Fields only credit controllers may change (checked in create/write).
+CREDIT_PROTECTED_FIELDS = (
+    "credit_limit",
+    "use_partner_credit_limit",
+    "credit_hold",
+    "credit_strategic",
+    "credit_grade_override",
+)
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    credit_score = fields.Integer(
+        company_dependent=True,
+        readonly=True,
+        help="Score (0-100) given by the company's active scorecard at the last "
+        "rescoring.",
+    )
+    credit_grade = fields.Selection(
+        CREDIT_GRADES,
+        company_dependent=True,
+        readonly=True,
+        help="Effective credit grade: the override if set, otherwise the grade "
+        "of the last score.",
+    )
+    credit_grade_override = fields.Selection(
+        CREDIT_GRADES,
+        string="Grade Override",
+        company_dependent=True,
+        help="Set by a credit controller; replaces the scored grade.",
+    )
+    credit_score_date = fields.Date(
+        string="Last Scored", company_dependent=True, readonly=True
+    )
+    credit_hold = fields.Boolean(
+        company_dependent=True,
+        help="No sale order of this customer can be confirmed.",
+    )
+    credit_strategic = fields.Boolean(
+        string="Strategic Customer",
+        company_dependent=True,
+        help="When a credit check fails, the order goes to approval by a credit "
+        "controller instead of being blocked.",
+    )
+    registered_capital = fields.Monetary(
+        currency_field="currency_id",
+        help="Registered capital of the company, in company currency; a factor "
+        "of the scorecard.",
+    )
+    credit_receivable_amount = fields.Monetary(
+        string="Open Receivables",
+        compute="_compute_credit_exposure",
+        currency_field="currency_id",
+    )
+    credit_order_amount = fields.Monetary(
+        string="Orders Not Invoiced",
+        compute="_compute_credit_exposure",
+        currency_field="currency_id",
+    )
+    credit_draft_invoice_amount = fields.Monetary(
+        string="Draft Invoices",
+        compute="_compute_credit_exposure",
+        currency_field="currency_id",
+    )
+    credit_exposure = fields.Monetary(
+        compute="_compute_credit_exposure",
+        currency_field="currency_id",
+        help="Posted open receivables + confirmed sale orders not invoiced yet + "
+        "draft customer invoices, in company currency.",
+    )
+    credit_available = fields.Monetary(
+        compute="_compute_credit_exposure",
+        currency_field="currency_id",
+        help="Credit limit minus exposure (0 when no limit is set).",
+    )
+    credit_overdue_amount = fields.Monetary(
+        string="Overdue Amount",
+        compute="_compute_credit_exposure",
+        currency_field="currency_id",
+    )
+    credit_is_controller = fields.Boolean(compute="_compute_credit_is_controller")
+
+    # ------------------------------------------------------------------ computes
+    @api.depends_context("company")
+    def _compute_credit_exposure(self):
+        commercial = self.commercial_partner_id
+        data = commercial._credit_exposure_data()
+        limits = {p.id: p.sudo().credit_limit for p in commercial}
+        for partner in self:
+            cid = partner.commercial_partner_id.id
+            values = data.get(cid) or dict.fromkeys(
+                ("receivable", "overdue", "order", "draft", "exposure"), 0.0
+            )
+            partner.credit_receivable_amount = values["receivable"]
+            partner.credit_order_amount = values["order"]
+            partner.credit_draft_invoice_amount = values["draft"]
+            partner.credit_overdue_amount = values["overdue"]
+            partner.credit_exposure = values["exposure"]
+            limit = limits.get(cid) or 0.0
+            partner.credit_available = limit - values["exposure"] if limit else 0.0
+
+    @api.depends_context("uid")
+    def _compute_credit_is_controller(self):
+        self.credit_is_controller = self.env.user.has_group(
+            "credit_rating.group_credit_controller"
+        )
+
+    # --------------------------------------------------------------- constraints
+    @api.constrains("credit_limit", "registered_capital")
+    def _check_credit_amounts(self):
+        for partner in self:
+            if partner.sudo().credit_limit < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The credit limit of %(partner)s cannot be negative "
+                        "(%(limit)s).",
+                        partner=partner.display_name,
+                        limit=partner.sudo().credit_limit,
+                    )
+                )
+            if partner.registered_capital < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The registered capital of %(partner)s cannot be negative "
+                        "(%(amount)s).",
+                        partner=partner.display_name,
+                        amount=partner.registered_capital,
+                    )
+                )
+
+    # ----------------------------------------------------------------------- CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            changed = [
+                name
+                for name in CREDIT_PROTECTED_FIELDS
+                if name in vals and vals[name] and name != "use_partner_credit_limit"
+            ]
+            self._check_credit_write_access(changed)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        protected = [name for name in CREDIT_PROTECTED_FIELDS if name in vals]
+        if protected and not self._is_credit_controller():
+            changed = []
+            for name in protected:
+                field = self._fields[name]
+                new = field.convert_to_cache(vals[name], self)
+                for partner in self.sudo():
+                    old = field.convert_to_cache(partner[name], partner)
+                    if field.type == "float":
+                        if float_compare(old or 0.0, new or 0.0, precision_digits=6):
+                            changed.append(name)
+                            break
+                    elif (old or False) != (new or False):
+                        changed.append(name)
+                        break
+            self._check_credit_write_access(changed)
+        res = super().write(vals)
+        if "credit_grade_override" in vals:
+            self.sudo()._credit_apply_override()
+        return res
+
+    def _is_credit_controller(self):
+        return self.env.su or self.env.user.has_group(
+            "credit_rating.group_credit_controller"
+        )
+
+    def _check_credit_write_access(self, field_names):
+        if not field_names or self._is_credit_controller():
+            return
+        labels = ", ".join(self._fields[name].string for name in field_names)
+        raise AccessError(
+            self.env._(
+                "Only credit controllers may change %(fields)s (user %(user)s, "
+                "partners %(partners)s).",
+                fields=labels,
+                user=self.env.user.name,
+                partners=", ".join(self.mapped("display_name")) or "-",
+            )
+        )
+
+    def _credit_apply_override(self):
+        """The effective grade follows the override, or the last score."""
+        scorecards = self.env["credit.scorecard"]._get_active(self.env.company)
+        for partner in self:
+            grade = partner.credit_grade_override
+            if not grade and scorecards and partner.credit_score_date:
+                grade = scorecards._grade_for_score(partner.credit_score)
+            if partner.credit_grade != (grade or False):
+                partner._credit_set_grade(grade or False)
+
+    def _credit_set_grade(self, grade, score=None):
+        """Set the effective grade, record and post the change."""
+        self.ensure_one()
+        old = self.credit_grade
+        self.credit_grade = grade
+        if old == grade:
+            return
+        self.env["credit.grade.history"].sudo().create(
+            {
+                "partner_id": self.id,
+                "company_id": self.env.company.id,
+                "old_grade": old or False,
+                "new_grade": grade or False,
+                "score": score if score is not None else self.credit_score,
+            }
+        )
+        self.message_post(
+            body=self.env._(
+                "Credit grade changed from %(old)s to %(new)s (score %(score)s, "
+                "company %(company)s).",
+                old=old or "-",
+                new=grade or "-",
+                score=score if score is not None else self.credit_score,
+                company=self.env.company.name,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+
+    # -------------------------------------------------------------------- exposure
+    def _credit_exposure_data(self):
+        """Exposure buckets of the commercial partners in ``self``.
+
+        One grouped query per bucket, whatever the number of partners and
+        documents, in the current company's currency. Returns
+        ``{partner_id: {receivable, overdue, order, draft, exposure}}``.
+        """
+        company = self.env.company
+        ids = self.commercial_partner_id.ids
+        result = {
+            pid: dict.fromkeys(
+                ("receivable", "overdue", "order", "draft", "exposure"), 0.0
+            )
+            for pid in ids
+        }
+        if not ids:
+            return result
+        # One statement, one grouped sub-query per bucket: the ORM equivalents
+        # are _credit_receivable_domain, _credit_order_line_domain and
+        # _credit_draft_invoice_domain (used by the drill-down actions).
+        # Flush everything at once: flushing only the fields read here would
+        # split the pending updates of the orders being confirmed in two.
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT 'receivable', l.partner_id, SUM(l.amount_residual),
+                       SUM(l.amount_residual) FILTER (
+                           WHERE l.date_maturity < %(today)s AND l.amount_residual > 0)
+                  FROM account_move_line l
+                  JOIN account_account a ON a.id = l.account_id
+                 WHERE l.company_id = %(company)s
+                   AND l.partner_id IN %(ids)s
+                   AND l.parent_state = 'posted'
+                   AND a.account_type = 'asset_receivable'
+                   AND l.reconciled IS NOT TRUE
+              GROUP BY l.partner_id
+                UNION ALL
+                SELECT 'order', p.commercial_partner_id, SUM(sol.credit_open_amount), 0
+                  FROM sale_order_line sol
+                  JOIN res_partner p ON p.id = sol.order_partner_id
+                 WHERE sol.company_id = %(company)s
+                   AND p.commercial_partner_id IN %(ids)s
+                   AND sol.state = 'sale'
+                   AND sol.credit_open_amount != 0
+              GROUP BY p.commercial_partner_id
+                UNION ALL
+                SELECT 'draft', m.commercial_partner_id, SUM(m.amount_total_signed), 0
+                  FROM account_move m
+                 WHERE m.company_id = %(company)s
+                   AND m.commercial_partner_id IN %(ids)s
+                   AND m.state = 'draft'
+                   AND m.move_type IN ('out_invoice', 'out_refund')
+              GROUP BY m.commercial_partner_id
+                """,
+                company=company.id,
+                ids=tuple(ids),
+                today=fields.Date.context_today(self),
+            )
+        )
+        for bucket, pid, amount, overdue in rows:
+            if pid in result:
+                result[pid][bucket] += amount or 0.0
+                if bucket == "receivable":
+                    result[pid]["overdue"] = overdue or 0.0
+        for values in result.values():
+            values["exposure"] = company.currency_id.round(
+                values["receivable"] + values["order"] + values["draft"]
+            )
+        return result
+
+    @api.model
+    def _credit_order_line_domain(self, company, partner_ids):
+        return [
+            ("company_id", "=", company.id),
+            ("order_partner_id.commercial_partner_id", "in", partner_ids),
+            ("state", "=", "sale"),
+            ("credit_open_amount", "!=", 0),
+        ]
+
+    @api.model
+    def _credit_draft_invoice_domain(self, company, partner_ids):
+        return [
+            ("company_id", "=", company.id),
+            ("commercial_partner_id", "in", partner_ids),
+            ("state", "=", "draft"),
+            ("move_type", "in", ("out_invoice", "out_refund")),
+        ]
+
+    def _credit_limit(self):
+        """Credit limit of the commercial partner in the current company (0: none)."""
+        self.ensure_one()
+        return self.commercial_partner_id.sudo().credit_limit or 0.0
+
+    def _credit_blocked_grades(self):
+        company = self.env.company
+        grades = company._credit_blocked_grades()
+        scorecard = self.env["credit.scorecard"].sudo()._get_active(company)
+        grades |= set(
+            scorecard.policy_ids.filtered("block_confirmation").mapped("grade")
+        )
+        return grades
+
+    def _credit_evaluate(self, amount, data=None, exposure=None):
+        """Check ``amount`` (company currency) against the credit rules.
+
+        :param data: precomputed exposure buckets of the commercial partner
+        :param exposure: exposure to use instead of the computed one (orders of
+            the same batch already counted)
+        :return: dict (see :meth:`credit_check`)
+        """
+        self.ensure_one()
+        partner = self.commercial_partner_id.sudo()
+        company = self.env.company
+        if data is None:
+            data = partner._credit_exposure_data()[partner.id]
+        if exposure is None:
+            exposure = data["exposure"]
+        limit = partner._credit_limit()
+        grade = partner.credit_grade or False
+        currency = company.currency_id
+        reasons = []
+        if partner.credit_hold:
+            reasons.append(
+                self.env._("%(partner)s is on credit hold.", partner=partner.name)
+            )
+        if grade and (
+            grade in company._credit_blocked_grades()
+            or grade in partner._credit_blocked_grades()
+        ):
+            reasons.append(
+                self.env._(
+                    "Credit grade %(grade)s is blocked in %(company)s.",
+                    grade=grade,
+                    company=company.name,
+                )
+            )
+        if company.credit_block_overdue and data["overdue"] > 0:
+            reasons.append(
+                self.env._(
+                    "%(partner)s has overdue receivables of %(overdue)s.",
+                    partner=partner.name,
+                    overdue=format_amount(self.env, data["overdue"], currency),
+                )
+            )
+        total = exposure + amount
+        if limit and currency.compare_amounts(total, limit) > 0:
+            reasons.append(
+                self.env._(
+                    "Exposure %(exposure)s + this order %(amount)s = %(total)s "
+                    "exceeds the credit limit %(limit)s by %(shortfall)s.",
+                    exposure=format_amount(self.env, exposure, currency),
+                    amount=format_amount(self.env, amount, currency),
+                    total=format_amount(self.env, total, currency),
+                    limit=format_amount(self.env, limit, currency),
+                    shortfall=format_amount(self.env, total - limit, currency),
+                )
+            )
+        return {
+            "allowed": not reasons,
+            "exposure": exposure,
+            "limit": limit,
+            "available": limit - exposure if limit else 0.0,
+            "grade": grade,
+            "reasons": reasons,
+            "overdue": data["overdue"],
+            "strategic": partner.credit_strategic,
+        }
+
+    def credit_check(self, amount=0.0):
+        """Would a new order of ``amount`` (company currency) pass the credit check?
+
+        Read on the commercial partner, in the current company. Returns a dict
+        with ``allowed``, ``exposure``, ``limit``, ``available``, ``grade`` and
+        ``reasons`` (list of strings).
+        """
+        self.ensure_one()
+        result = self._credit_evaluate(amount or 0.0)
+        return {
+            key: result[key]
+            for key in ("allowed", "exposure", "limit", "available", "grade", "reasons")
+        }
+
+    # --------------------------------------------------------------- drill-down
+    def _credit_action(self, model, name, domain, views="list,form"):
+        return {
+            "type": "ir.actions.act_window",
+            "name": name,
+            "res_model": model,
+            "view_mode": views,
+            "domain": domain,
+            "context": {"create": False},
+        }
+
+    def _credit_receivable_domain(self, overdue=False):
+        partner = self.commercial_partner_id
+        domain = [
+            ("company_id", "=", self.env.company.id),
+            ("partner_id", "=", partner.id),
+            ("parent_state", "=", "posted"),
+            ("account_type", "=", "asset_receivable"),
+            ("reconciled", "=", False),
+        ]
+        if overdue:
+            domain += [
+                ("date_maturity", "<", fields.Date.context_today(self)),
+                ("amount_residual", ">", 0),
+            ]
+        return domain
+
+    def action_view_credit_receivables(self):
+        self.ensure_one()
+        return self._credit_action(
+            "account.move.line",
+            self.env._("Open Receivables of %(partner)s", partner=self.name),
+            self._credit_receivable_domain(),
+            "list",
+        )
+
+    def action_view_credit_overdue(self):
+        self.ensure_one()
+        return self._credit_action(
+            "account.move.line",
+            self.env._("Overdue Receivables of %(partner)s", partner=self.name),
+            self._credit_receivable_domain(overdue=True),
+            "list",
+        )
+
+    def action_view_credit_orders(self):
+        self.ensure_one()
+        lines = (
+            self.env["sale.order.line"]
+            .sudo()
+            .search(
+                self._credit_order_line_domain(
+                    self.env.company, self.commercial_partner_id.ids
+                )
+            )
+        )
+        return self._credit_action(
+            "sale.order",
+            self.env._("Orders Not Invoiced of %(partner)s", partner=self.name),
+            [("id", "in", lines.order_id.ids)],
+        )
+
+    def action_view_credit_draft_invoices(self):
+        self.ensure_one()
+        return self._credit_action(
+            "account.move",
+            self.env._("Draft Invoices of %(partner)s", partner=self.name),
+            self._credit_draft_invoice_domain(
+                self.env.company, self.commercial_partner_id.ids
+            ),
+        )
+
+    # ----------------------------------------------------------------- rescoring
+    def action_credit_rescore(self):
+        """Rescore these customers with the company's active scorecard."""
+        if not self._is_credit_controller():
+            raise AccessError(
+                self.env._(
+                    "Only credit controllers may rescore customers (user %(user)s).",
+                    user=self.env.user.name,
+                )
+            )
+        scorecard = self.env["credit.scorecard"].sudo()._get_active(self.env.company)
+        if not scorecard:
+            raise UserError(
+                self.env._(
+                    "Company %(company)s has no active credit scorecard.",
+                    company=self.env.company.name,
+                )
+            )
+        scorecard._rescore_partners(self.commercial_partner_id)
+        return True
+
+    # -------------------------------------------------------------------- export
+    def _credit_export_rows(self):
+        """One row per commercial partner, with every exposure bucket."""
+        partners = self.commercial_partner_id.sudo()
+        data = partners._credit_exposure_data()
+        rows = []
+        for partner in partners.sorted("name"):
+            values = data[partner.id]
+            limit = partner.credit_limit or 0.0
+            rows.append(
+                (
+                    partner.name,
+                    partner.ref or "",
+                    partner.credit_grade or "",
+                    partner.credit_score,
+                    partner.credit_hold and self.env._("Yes") or "",
+                    partner.credit_strategic and self.env._("Yes") or "",
+                    limit,
+                    values["receivable"],
+                    values["overdue"],
+                    values["order"],
+                    values["draft"],
+                    values["exposure"],
+                    limit - values["exposure"] if limit else 0.0,
+                )
+            )
+        return rows
+
+    def _credit_export_xlsx(self):
+        """Download the credit exposure of these customers (or of every customer)."""
+        if not self._is_credit_controller():
+            raise AccessError(
+                self.env._(
+                    "Only credit controllers may export credit exposure (user "
+                    "%(user)s).",
+                    user=self.env.user.name,
+                )
+            )
+        partners = self
+        if not partners:
+            partners = self.sudo().search(
+                [("customer_rank", ">", 0), ("parent_id", "=", False)]
+            )
+        headers = [
+            (self.env._("Customer"), "text"),
+            (self.env._("Reference"), "text"),
+            (self.env._("Grade"), "text"),
+            (self.env._("Score"), "number"),
+            (self.env._("On Hold"), "text"),
+            (self.env._("Strategic"), "text"),
+            (self.env._("Credit Limit"), "monetary"),
+            (self.env._("Open Receivables"), "monetary"),
+            (self.env._("Overdue"), "monetary"),
+            (self.env._("Orders Not Invoiced"), "monetary"),
+            (self.env._("Draft Invoices"), "monetary"),
+            (self.env._("Exposure"), "monetary"),
+            (self.env._("Available"), "monetary"),
+        ]
+        return self.env["control.xlsx.export"]._xlsx_action(
+            "credit_exposure.xlsx",
+            self.env._("Credit Exposure"),
+            headers,
+            partners._credit_export_rows(),
+        )
+
+    @api.model
+    def _credit_demo_register_payments(self, payments):
+        """Demo data: pay invoices in full at given dates.
+
+        :param payments: list of (invoice id, payment date)
+        """
+        for invoice_id, date in payments:
+            invoice = self.env["account.move"].browse(invoice_id)
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=invoice.ids
+            ).create({"payment_date": date})._create_payments()

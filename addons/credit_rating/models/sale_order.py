@@ -1,0 +1,238 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL, format_amount
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    credit_release_amount = fields.Monetary(
+        copy=False,
+        readonly=True,
+        help="Order total released by a credit controller. The release lets the "
+        "order be confirmed once, as long as its total does not exceed it.",
+    )
+    credit_release_user_id = fields.Many2one(
+        "res.users", string="Credit Released By", copy=False, readonly=True
+    )
+    credit_blocked = fields.Boolean(
+        compute="_compute_credit_blocked",
+        search="_search_credit_blocked",
+        help="A confirmation of this quotation was refused by the credit check and "
+        "it has not been released since.",
+    )
+
+    # ------------------------------------------------------------------ computes
+    def _compute_credit_blocked(self):
+        blocked = self.search([("id", "in", self.ids), ("credit_blocked", "=", True)])
+        for order in self:
+            order.credit_blocked = order in blocked
+
+    def _search_credit_blocked(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on credit_blocked."))
+        self.env["control.log"].flush_model(["res_model", "res_id", "event"])
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT DISTINCT res_id FROM control_log "
+                "WHERE res_model = 'sale.order' AND event = 'blocked'"
+            )
+        )
+        positive = (operator == "=") == value
+        domain = [
+            ("id", "in", [row[0] for row in rows]),
+            ("state", "in", ("draft", "sent")),
+            ("credit_release_amount", "=", 0),
+        ]
+        return domain if positive else ["!", *domain]
+
+    # ------------------------------------------------------------------- actions
+    def _action_confirm(self):
+        # The orders are in state 'sale' here: their lines already count in the
+        # exposure, so a batch of orders of one customer is checked as a whole.
+        self._credit_check_confirmation()
+        return super()._action_confirm()
+
+    def action_credit_release(self, reason):
+        """Let these orders be confirmed once at their current amount."""
+        if not self.env.user.has_group("credit_rating.group_credit_controller"):
+            raise AccessError(
+                self.env._(
+                    "Only credit controllers may release credit blocks (user "
+                    "%(user)s, orders %(orders)s).",
+                    user=self.env.user.name,
+                    orders=", ".join(self.mapped("name")),
+                )
+            )
+        if not reason or not str(reason).strip():
+            raise UserError(
+                self.env._(
+                    "A reason is required to release the credit block of %(orders)s.",
+                    orders=", ".join(self.mapped("name")),
+                )
+            )
+        for order in self:
+            if order.state not in ("draft", "sent"):
+                raise UserError(
+                    self.env._(
+                        "Order %(order)s is not a quotation; only quotations can be "
+                        "released.",
+                        order=order.name,
+                    )
+                )
+            order.sudo().write(
+                {
+                    "credit_release_amount": order.amount_total,
+                    "credit_release_user_id": self.env.uid,
+                }
+            )
+            order.message_post(
+                body=self.env._(
+                    "Credit block released by %(user)s for %(amount)s: %(reason)s",
+                    user=self.env.user.name,
+                    amount=format_amount(
+                        self.env, order.amount_total, order.currency_id
+                    ),
+                    reason=reason,
+                )
+            )
+            self.env["control.log"]._log(
+                "override",
+                order,
+                self.env._(
+                    "Credit block released for %(amount)s by %(user)s: %(reason)s",
+                    amount=format_amount(
+                        self.env, order.amount_total, order.currency_id
+                    ),
+                    user=self.env.user.name,
+                    reason=reason,
+                ),
+                amount=order._credit_amount(),
+            )
+        return True
+
+    # ------------------------------------------------------------------ business
+    def _credit_amount(self):
+        """Total of the order in company currency (the order's rate)."""
+        self.ensure_one()
+        return self.company_id.currency_id.round(
+            self.amount_total / (self.currency_rate or 1.0)
+        )
+
+    def _credit_is_released(self):
+        """A valid release for the current amount (void if the total rose)."""
+        self.ensure_one()
+        return bool(
+            self.credit_release_amount
+            and self.currency_id.compare_amounts(
+                self.amount_total, self.credit_release_amount
+            )
+            <= 0
+        )
+
+    def _credit_is_approved(self):
+        """Approved by a credit controller through the approval engine, for an
+        amount covering the current total (strategic customers only)."""
+        self.ensure_one()
+        if "approval_state" not in self._fields or self.approval_state != "approved":
+            return False
+        partner = self.partner_id.commercial_partner_id.with_company(self.company_id)
+        if not partner.sudo().credit_strategic:
+            return False
+        if (
+            self.company_id.currency_id.compare_amounts(
+                self._credit_amount(), self.approval_amount
+            )
+            > 0
+        ):
+            return False
+        group = self.env.ref("credit_rating.group_credit_controller")
+        return any(
+            request.state == "approved" and request.group_id == group
+            for request in self.sudo().approval_request_ids
+        )
+
+    def _credit_needs_approval(self):
+        """A strategic customer's order that fails the credit check."""
+        self.ensure_one()
+        partner = self.partner_id.commercial_partner_id.with_company(self.company_id)
+        if not partner.sudo().credit_strategic or self._credit_is_released():
+            return False
+        result = partner._credit_evaluate(self._credit_amount())
+        return not result["allowed"] and result
+
+    def _approval_get_extra_tiers(self):
+        # Hook of the approval engine (control.approval.mixin): strategic
+        # customers over their credit go to a credit controller.
+        tiers = super()._approval_get_extra_tiers()
+        for order in self:
+            result = order._credit_needs_approval()
+            if result:
+                tiers.append(
+                    {
+                        "name": self.env._("Credit controller approval"),
+                        "group_id": self.env.ref(
+                            "credit_rating.group_credit_controller"
+                        ).id,
+                        "user_id": False,
+                    }
+                )
+        return tiers
+
+    def _credit_check_confirmation(self):
+        """Refuse the confirmation of orders that fail the credit check."""
+        for company, orders in self.grouped("company_id").items():
+            orders = orders.with_company(company)
+            partners = orders.partner_id.commercial_partner_id
+            # Serialize concurrent confirmations for the same customers.
+            self.env["control.log"]._lock_for_check(partners)
+            data = partners.sudo().with_company(company)._credit_exposure_data()
+            by_partner = orders.grouped(lambda o: o.partner_id.commercial_partner_id)
+            for partner, p_orders in by_partner.items():
+                values = data[partner.id]
+                # Exposure without the orders being confirmed now.
+                running = values["exposure"] - sum(
+                    p_orders.order_line.mapped("credit_open_amount")
+                )
+                for order in p_orders:
+                    amount = order._credit_amount()
+                    result = partner.with_company(company)._credit_evaluate(
+                        amount, data=values, exposure=running
+                    )
+                    running += amount
+                    if result["allowed"]:
+                        continue
+                    if order._credit_is_released():
+                        # Valid once: consumed by this confirmation.
+                        order.sudo().credit_release_amount = 0.0
+                        continue
+                    if order._credit_is_approved():
+                        continue
+                    order._credit_block(partner, amount, result)
+
+    def _credit_block(self, partner, amount, result):
+        self.ensure_one()
+        currency = self.company_id.currency_id
+        limit = result["limit"]
+        shortfall = max(result["exposure"] + amount - limit, 0.0) if limit else 0.0
+        message = self.env._(
+            "Credit check failed for order %(order)s of %(partner)s: exposure "
+            "%(exposure)s, credit limit %(limit)s, this order %(amount)s, "
+            "shortfall %(shortfall)s.\n%(reasons)s\nAsk a credit controller to "
+            "release the order.",
+            order=self.name,
+            partner=partner.name,
+            exposure=format_amount(self.env, result["exposure"], currency),
+            limit=format_amount(self.env, limit, currency) if limit else "-",
+            amount=format_amount(self.env, amount, currency),
+            shortfall=format_amount(self.env, shortfall, currency),
+            reasons="\n".join(result["reasons"]),
+        )
+        self.env["control.log"]._log_detached(
+            "blocked", self, message, amount=amount, company=self.company_id
+        )
+        raise UserError(message)
+
+    @api.model
+    def _credit_blocked_order_ids(self):
+        return self.search([("credit_blocked", "=", True)]).ids

@@ -1,0 +1,48 @@
+from odoo import api, fields, models
+from odoo.tools.sql import create_index
+
+
+class SaleOrderLine(models.Model):
+    _inherit = "sale.order.line"
+
+    credit_currency_id = fields.Many2one(
+        related="company_id.currency_id", string="Company Currency"
+    )
+    credit_open_amount = fields.Monetary(
+        string="Credit Exposure",
+        currency_field="credit_currency_id",
+        compute="_compute_credit_open_amount",
+        store=True,
+        help="Part of this confirmed line not invoiced yet (taxes included), in "
+        "company currency at the order's rate. Draft and posted invoices are "
+        "counted on the invoice side.",
+    )
+
+    def init(self):
+        res = super().init()
+        # Only open lines count in the exposure: keep their index small.
+        create_index(
+            self.env.cr,
+            "sale_order_line_credit_open_partner_index",
+            self._table,
+            ["order_partner_id"],
+            where="credit_open_amount != 0",
+        )
+        return res
+
+    @api.depends(
+        "state",
+        "price_total",
+        "product_uom_qty",
+        "qty_invoiced",
+        "order_id.currency_rate",
+    )
+    def _compute_credit_open_amount(self):
+        for line in self:
+            if line.state != "sale" or line.display_type or not line.product_uom_qty:
+                line.credit_open_amount = 0.0
+                continue
+            remaining = max(line.product_uom_qty - line.qty_invoiced, 0.0)
+            amount = line.price_total * remaining / line.product_uom_qty
+            rate = line.order_id.currency_rate or 1.0
+            line.credit_open_amount = line.company_id.currency_id.round(amount / rate)

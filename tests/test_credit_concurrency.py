@@ -1,0 +1,132 @@
+"""Two salesmen confirm orders of the same customer at the same moment, over
+two XML-RPC connections to a running server: the credit limit still holds."""
+
+import threading
+import time
+import xmlrpc.client
+
+LIMIT = 1000.0
+ORDER_AMOUNT = 600.0
+
+
+def _rpc(url, db, uid, password):
+    proxy = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/object", allow_none=True)
+
+    def call(model, method, *args, **kwargs):
+        return proxy.execute_kw(db, uid, password, model, method, list(args), kwargs)
+
+    return call
+
+
+def _xmlid(call, xmlid):
+    module, name = xmlid.split(".")
+    rows = call(
+        "ir.model.data",
+        "search_read",
+        [["module", "=", module], ["name", "=", name]],
+        fields=["res_id"],
+    )
+    return rows[0]["res_id"]
+
+
+def test_concurrent_confirmations_respect_the_limit(odoo_server):
+    url, db = odoo_server["url"], odoo_server["db"]
+    common = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common")
+    admin_uid = common.authenticate(db, "admin", "admin", {})
+    admin = _rpc(url, db, admin_uid, "admin")
+    stamp = str(time.time_ns())
+
+    salesman_group = _xmlid(admin, "sales_team.group_sale_salesman")
+    users = []
+    for index in range(2):
+        login = f"credit_race_{index}_{stamp}"
+        admin(
+            "res.users",
+            "create",
+            {
+                "name": f"Race Salesman {index}",
+                "login": login,
+                "password": f"{login}-pw",
+                "groups_id": [(6, 0, [salesman_group])],
+            },
+        )
+        users.append((login, f"{login}-pw"))
+    customer_id = admin(
+        "res.partner",
+        "create",
+        {"name": f"Race Customer {stamp}", "is_company": True, "credit_limit": LIMIT},
+    )
+    product_id = admin(
+        "product.product",
+        "create",
+        {"name": f"Race Product {stamp}", "type": "consu", "taxes_id": [(5, 0, 0)]},
+    )
+
+    connections = []
+    for login, password in users:
+        uid = common.authenticate(db, login, password, {})
+        assert uid, login
+        call = _rpc(url, db, uid, password)
+        order_id = call(
+            "sale.order",
+            "create",
+            {
+                "partner_id": customer_id,
+                "user_id": uid,
+                "order_line": [
+                    (
+                        0,
+                        0,
+                        {
+                            "product_id": product_id,
+                            "product_uom_qty": 1,
+                            "price_unit": ORDER_AMOUNT,
+                            "tax_id": [(5, 0, 0)],
+                        },
+                    )
+                ],
+            },
+        )
+        connections.append((call, order_id))
+
+    barrier = threading.Barrier(len(connections))
+    outcomes = [None] * len(connections)
+
+    def confirm(index, call, order_id):
+        barrier.wait()
+        try:
+            call("sale.order", "action_confirm", [order_id])
+            outcomes[index] = "confirmed"
+        except xmlrpc.client.Fault as fault:
+            outcomes[index] = fault.faultString
+
+    threads = [
+        threading.Thread(target=confirm, args=(i, call, order_id))
+        for i, (call, order_id) in enumerate(connections)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert outcomes.count("confirmed") == 1, outcomes
+    refused = next(o for o in outcomes if o != "confirmed")
+    assert "Credit check failed" in refused and "1,000.00" in refused, refused
+
+    order_ids = [order_id for _call, order_id in connections]
+    orders = admin("sale.order", "read", order_ids, fields=["state", "amount_total"])
+    confirmed = [o for o in orders if o["state"] == "sale"]
+    assert len(confirmed) == 1
+    assert sum(o["amount_total"] for o in confirmed) <= LIMIT
+    exposure = admin("res.partner", "read", [customer_id], fields=["credit_exposure"])
+    assert exposure[0]["credit_exposure"] == ORDER_AMOUNT
+    blocked = admin(
+        "control.log",
+        "search_count",
+        [
+            ["res_model", "=", "sale.order"],
+            ["res_id", "in", order_ids],
+            ["event", "=", "blocked"],
+        ],
+    )
+    assert blocked == 1
