@@ -19,5 +19,8 @@
         "views/account_move_views.xml",
         "views/budget_control_menus.xml",
     ],
+    "demo": [
+        "demo/control_budget_demo.xml",
+    ],
     "installable": True,
 }
