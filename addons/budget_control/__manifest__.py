@@ -15,6 +15,7 @@
         "views/control_budget_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/control_budget_release_views.xml",
+        "wizards/control_budget_analysis_views.xml",
         "views/purchase_order_views.xml",
         "views/account_move_views.xml",
         "views/budget_control_menus.xml",

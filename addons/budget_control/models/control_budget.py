@@ -188,7 +188,8 @@ class ControlBudget(models.Model):
         }
 
     def action_export_xlsx(self):
-        """Budget vs actual, as an Excel file."""
+        """Budget vs actual, as an Excel file (all visible budgets if none)."""
+        budgets = self or self.search([])
         headers = [
             (self.env._("Budget"), "text"),
             (self.env._("Analytic Account"), "text"),
@@ -210,7 +211,7 @@ class ControlBudget(models.Model):
             "budget_vs_actual.xlsx",
             self.env._("Budget vs Actual"),
             headers,
-            self._xlsx_rows(),
+            budgets._xlsx_rows(),
         )
 
     def _xlsx_rows(self):
@@ -397,4 +398,19 @@ class ControlBudget(models.Model):
         return {
             budget_id: actual + committed
             for budget_id, (actual, committed) in data.items()
+        }
+
+    def action_open_analysis(self):
+        """Pivot and graph of planned, actual and committed amounts."""
+        budgets = self or self.search([])
+        analysis = self.env["control.budget.analysis"].create(
+            self.env["control.budget.analysis"]._prepare_rows(budgets)
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Budget Analysis"),
+            "res_model": "control.budget.analysis",
+            "view_mode": "pivot,graph,list",
+            "domain": [("id", "in", analysis.ids)],
+            "context": {"create": False},
         }
