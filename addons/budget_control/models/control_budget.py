@@ -12,10 +12,6 @@ ALERT_LEVELS = [
 ]
 LEVEL_RANK = {"green": 0, "yellow": 1, "orange": 2, "red": 3}
 
-# Journal entries whose analytic lines count as actuals: everything but the
-# customer side (revenue does not consume an expense budget).
-CUSTOMER_MOVE_TYPES = ("out_invoice", "out_refund", "out_receipt")
-
 
 class ControlBudget(models.Model):
     """A planned amount for one analytic account over a period.
@@ -181,8 +177,8 @@ class ControlBudget(models.Model):
                 ("company_id", "=", self.company_id.id),
                 ("date", ">=", self.date_from),
                 ("date", "<=", self.date_to),
-                ("move_line_id.parent_state", "=", "posted"),
-                ("move_line_id.move_id.move_type", "not in", CUSTOMER_MOVE_TYPES),
+                ("move_line_id", "!=", False),
+                ("category", "!=", "invoice"),
             ],
             "context": {"create": False},
         }
@@ -292,9 +288,12 @@ class ControlBudget(models.Model):
     def _get_actual_data(self, budgets):
         """Posted journal items on the budget's analytic account, by distribution.
 
-        Read from the analytic lines of posted journal items: already split by
-        distribution percentage and in company currency. Expenses are negative
-        there, so the sum is negated; refunds reduce it.
+        Read from the analytic lines of journal items: already split by
+        distribution percentage and in company currency, and they exist only
+        while their entry is posted (created by ``_post``, removed when it is
+        reset to draft), so no join is needed. Expenses are negative there, so
+        the sum is negated; refunds reduce it. Customer invoices (category
+        ``invoice``) are left out.
         """
         by_column = defaultdict(list)
         for budget in budgets.sudo():
@@ -311,16 +310,13 @@ class ControlBudget(models.Model):
                         ON aal.%(column)s = budget.analytic_account_id
                        AND aal.company_id = budget.company_id
                        AND aal.date BETWEEN budget.date_from AND budget.date_to
-                      JOIN account_move_line aml ON aml.id = aal.move_line_id
-                      JOIN account_move move ON move.id = aml.move_id
                      WHERE budget.id IN %(ids)s
-                       AND move.state = 'posted'
-                       AND move.move_type NOT IN %(customer_types)s
+                       AND aal.move_line_id IS NOT NULL
+                       AND aal.category IS DISTINCT FROM 'invoice'
                   GROUP BY budget.id
                     """,
                     column=SQL.identifier(column),
                     ids=tuple(budget_ids),
-                    customer_types=CUSTOMER_MOVE_TYPES,
                 )
             )
             for budget_id, amount in self.env.cr.fetchall():

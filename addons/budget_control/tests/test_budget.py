@@ -208,6 +208,16 @@ class TestBudget(BudgetCommon):
             self.fail("The order should be blocked")
         self.assertFigures(self.budget_b, 400.0, 0.0)
 
+    def test_customer_invoice_and_draft_bill_not_counted(self):
+        bill = self._bill(300.0)
+        bill.action_post()
+        self.assertFigures(self.budget_a, 300.0, 0.0)
+        bill.button_draft()
+        self.assertFigures(self.budget_a, 0.0, 0.0)
+        invoice = self._bill(500.0, move_type="out_invoice")
+        invoice.action_post()
+        self.assertFigures(self.budget_a, 0.0, 0.0)
+
     def test_dates_outside_budget_not_counted(self):
         bill = self._bill(300.0)
         bill.invoice_date = self.date_from.replace(year=self.date_from.year - 1)

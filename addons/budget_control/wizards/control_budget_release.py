@@ -9,9 +9,10 @@ class ControlBudgetRelease(models.TransientModel):
 
     res_model = fields.Selection(
         [("purchase.order", "Purchase Order"), ("account.move", "Vendor Bill")],
+        string="Document Type",
         required=True,
     )
-    res_id = fields.Integer(required=True)
+    res_id = fields.Integer(string="Document ID", required=True)
     reason = fields.Text(required=True)
 
     def action_release(self):
