@@ -10,6 +10,18 @@
     "depends": ["sales_internal_control"],
     "data": [
         "security/budget_control_groups.xml",
+        "security/ir.model.access.csv",
+        "security/budget_control_rules.xml",
+        "views/control_budget_views.xml",
+        "views/res_config_settings_views.xml",
+        "wizards/control_budget_release_views.xml",
+        "wizards/control_budget_analysis_views.xml",
+        "views/purchase_order_views.xml",
+        "views/account_move_views.xml",
+        "views/budget_control_menus.xml",
+    ],
+    "demo": [
+        "demo/control_budget_demo.xml",
     ],
     "installable": True,
 }

@@ -1,0 +1,412 @@
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import SQL
+
+ALERT_LEVELS = [
+    ("green", "Green"),
+    ("yellow", "Yellow"),
+    ("orange", "Orange"),
+    ("red", "Red"),
+]
+LEVEL_RANK = {"green": 0, "yellow": 1, "orange": 2, "red": 3}
+
+
+class ControlBudget(models.Model):
+    """A planned amount for one analytic account over a period.
+
+    Consumption = actuals (posted journal items on the account, by analytic
+    distribution) + commitments (confirmed purchase lines not yet billed).
+    Both are computed live with grouped SQL for any number of budgets.
+    """
+
+    _name = "control.budget"
+    _description = "Budget"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date_from desc, name"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, tracking=True)
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+        tracking=True,
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    analytic_account_id = fields.Many2one(
+        "account.analytic.account",
+        required=True,
+        index=True,
+        check_company=True,
+        tracking=True,
+    )
+    date_from = fields.Date(string="Start Date", required=True, tracking=True)
+    date_to = fields.Date(string="End Date", required=True, tracking=True)
+    amount = fields.Monetary(
+        string="Planned Amount",
+        required=True,
+        tracking=True,
+        help="Planned amount in the company currency.",
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Owner",
+        default=lambda self: self.env.user,
+        tracking=True,
+        help="Receives the alerts when the budget crosses a threshold.",
+    )
+    state = fields.Selection(
+        [("draft", "Draft"), ("confirmed", "Confirmed"), ("done", "Done")],
+        default="draft",
+        required=True,
+        copy=False,
+        index=True,
+        tracking=True,
+    )
+    note = fields.Html()
+    actual_amount = fields.Monetary(
+        string="Actual", compute="_compute_consumption", compute_sudo=True
+    )
+    committed_amount = fields.Monetary(
+        string="Committed", compute="_compute_consumption", compute_sudo=True
+    )
+    consumed_amount = fields.Monetary(
+        string="Consumed", compute="_compute_consumption", compute_sudo=True
+    )
+    remaining_amount = fields.Monetary(
+        string="Remaining", compute="_compute_consumption", compute_sudo=True
+    )
+    consumed_pct = fields.Float(
+        string="Consumed (%)", compute="_compute_consumption", compute_sudo=True
+    )
+    alert_level = fields.Selection(
+        ALERT_LEVELS, compute="_compute_consumption", compute_sudo=True
+    )
+    last_alert_level = fields.Selection(
+        ALERT_LEVELS,
+        string="Last Notified Level",
+        default="green",
+        copy=False,
+        readonly=True,
+        help="Level of the last threshold notification, so that each crossing "
+        "is notified once.",
+    )
+
+    @api.depends("amount", "date_from", "date_to", "analytic_account_id", "company_id")
+    def _compute_consumption(self):
+        data = self._origin._get_consumption_data()
+        for budget in self:
+            actual, committed = data.get(budget._origin.id, (0.0, 0.0))
+            consumed = actual + committed
+            budget.actual_amount = actual
+            budget.committed_amount = committed
+            budget.consumed_amount = consumed
+            budget.remaining_amount = budget.amount - consumed
+            budget.consumed_pct = budget._pct_of(consumed)
+            budget.alert_level = budget._level_of(budget.consumed_pct)
+
+    @api.constrains("date_from", "date_to")
+    def _check_dates(self):
+        for budget in self:
+            if (
+                budget.date_from
+                and budget.date_to
+                and budget.date_from > budget.date_to
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Budget %(budget)s: the start date %(date_from)s is after "
+                        "the end date %(date_to)s.",
+                        budget=budget.display_name,
+                        date_from=budget.date_from,
+                        date_to=budget.date_to,
+                    )
+                )
+
+    @api.constrains("amount")
+    def _check_amount(self):
+        for budget in self:
+            if budget.amount <= 0:
+                raise ValidationError(
+                    self.env._(
+                        "Budget %(budget)s: the planned amount must be positive "
+                        "(got %(amount)s).",
+                        budget=budget.display_name,
+                        amount=budget.amount,
+                    )
+                )
+
+    # Actions
+
+    def action_confirm(self):
+        self.write({"state": "confirmed"})
+        return True
+
+    def action_done(self):
+        self.write({"state": "done"})
+        return True
+
+    def action_draft(self):
+        self.write({"state": "draft"})
+        return True
+
+    def action_view_purchase_lines(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Committed purchase lines"),
+            "res_model": "purchase.order.line",
+            "view_mode": "list,form",
+            "domain": self._purchase_line_domain(),
+            "context": {"create": False},
+        }
+
+    def action_view_analytic_lines(self):
+        self.ensure_one()
+        column = self.analytic_account_id.plan_id._column_name()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Actual journal items"),
+            "res_model": "account.analytic.line",
+            "view_mode": "list,form,pivot",
+            "domain": [
+                (column, "=", self.analytic_account_id.id),
+                ("company_id", "=", self.company_id.id),
+                ("date", ">=", self.date_from),
+                ("date", "<=", self.date_to),
+                ("move_line_id", "!=", False),
+                ("category", "!=", "invoice"),
+            ],
+            "context": {"create": False},
+        }
+
+    def action_export_xlsx(self):
+        """Budget vs actual, as an Excel file (all visible budgets if none)."""
+        budgets = self or self.search([])
+        headers = [
+            (self.env._("Budget"), "text"),
+            (self.env._("Analytic Account"), "text"),
+            (self.env._("Start Date"), "date"),
+            (self.env._("End Date"), "date"),
+            (self.env._("Owner"), "text"),
+            (self.env._("Status"), "text"),
+            (self.env._("Planned Amount"), "monetary"),
+            (self.env._("Actual"), "monetary"),
+            (self.env._("Committed"), "monetary"),
+            (self.env._("Consumed"), "monetary"),
+            (self.env._("Remaining"), "monetary"),
+            (self.env._("Consumed (%)"), "percent"),
+            (self.env._("Alert Level"), "text"),
+            (self.env._("Currency"), "text"),
+            (self.env._("Company"), "text"),
+        ]
+        return self.env["control.xlsx.export"]._xlsx_action(
+            "budget_vs_actual.xlsx",
+            self.env._("Budget vs Actual"),
+            headers,
+            budgets._xlsx_rows(),
+        )
+
+    def _xlsx_rows(self):
+        states = dict(self._fields["state"]._description_selection(self.env))
+        levels = dict(self._fields["alert_level"]._description_selection(self.env))
+        return [
+            (
+                budget.name,
+                budget.analytic_account_id.display_name,
+                budget.date_from,
+                budget.date_to,
+                budget.user_id.name or "",
+                states.get(budget.state, budget.state),
+                budget.amount,
+                budget.actual_amount,
+                budget.committed_amount,
+                budget.consumed_amount,
+                budget.remaining_amount,
+                budget.consumed_pct,
+                levels.get(budget.alert_level, budget.alert_level),
+                budget.currency_id.name,
+                budget.company_id.name,
+            )
+            for budget in self
+        ]
+
+    # Business methods
+
+    def _purchase_line_domain(self):
+        self.ensure_one()
+        return [
+            ("analytic_distribution", "in", [self.analytic_account_id.id]),
+            ("company_id", "=", self.company_id.id),
+            ("order_id.state", "in", ("purchase", "done")),
+            ("display_type", "=", False),
+            ("order_id.date_order", ">=", self.date_from),
+            (
+                "order_id.date_order",
+                "<",
+                fields.Date.add(self.date_to, days=1),
+            ),
+        ]
+
+    def _pct_of(self, consumed):
+        self.ensure_one()
+        return consumed / self.amount * 100.0 if self.amount else 0.0
+
+    def _level_of(self, pct):
+        self.ensure_one()
+        company = self.company_id
+        if pct >= company.budget_red_pct:
+            return "red"
+        if pct >= company.budget_orange_pct:
+            return "orange"
+        if pct >= company.budget_yellow_pct:
+            return "yellow"
+        return "green"
+
+    def _get_consumption_data(self):
+        """Return {budget id: (actual, committed)} in company currency.
+
+        A constant number of queries whatever the number of budgets, journal
+        items and purchase lines: one grouped query for the commitments and
+        one per analytic plan for the actuals.
+        """
+        budgets = self.filtered("id")
+        if not budgets:
+            return {}
+        self.env.flush_all()
+        actual = self._get_actual_data(budgets)
+        committed = self._get_committed_data(budgets)
+        return {
+            budget_id: (actual.get(budget_id, 0.0), committed.get(budget_id, 0.0))
+            for budget_id in budgets.ids
+        }
+
+    @api.model
+    def _get_actual_data(self, budgets):
+        """Posted journal items on the budget's analytic account, by distribution.
+
+        Read from the analytic lines of journal items: already split by
+        distribution percentage and in company currency, and they exist only
+        while their entry is posted (created by ``_post``, removed when it is
+        reset to draft), so no join is needed. Expenses are negative there, so
+        the sum is negated; refunds reduce it. Customer invoices (category
+        ``invoice``) are left out.
+        """
+        by_column = defaultdict(list)
+        for budget in budgets.sudo():
+            column = budget.analytic_account_id.root_plan_id._column_name()
+            by_column[column].append(budget.id)
+        result = defaultdict(float)
+        for column, budget_ids in by_column.items():
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT budget.id, SUM(-aal.amount)
+                      FROM control_budget budget
+                      JOIN account_analytic_line aal
+                        ON aal.%(column)s = budget.analytic_account_id
+                       AND aal.company_id = budget.company_id
+                       AND aal.date BETWEEN budget.date_from AND budget.date_to
+                     WHERE budget.id IN %(ids)s
+                       AND aal.move_line_id IS NOT NULL
+                       AND aal.category IS DISTINCT FROM 'invoice'
+                  GROUP BY budget.id
+                    """,
+                    column=SQL.identifier(column),
+                    ids=tuple(budget_ids),
+                )
+            )
+            for budget_id, amount in self.env.cr.fetchall():
+                result[budget_id] += amount or 0.0
+        return result
+
+    @api.model
+    def _get_committed_data(self, budgets):
+        """Confirmed purchase lines not yet billed, by distribution.
+
+        For each purchase line: its untaxed subtotal converted at the order's
+        rate, times the share of its quantity not yet billed on posted vendor
+        bills (refunds give quantity back), times the distribution percentage
+        of the budget's account. A billed quantity moves to the actuals and is
+        never counted twice.
+        """
+        account_ids = [str(i) for i in budgets.sudo().analytic_account_id.ids]
+        pol = self.env["purchase.order.line"]
+        self.env.cr.execute(
+            SQL(
+                r"""
+                SELECT budget.id,
+                       SUM(
+                           pol.price_subtotal
+                           / COALESCE(NULLIF(po.currency_rate, 0), 1)
+                           * GREATEST(pol.product_qty - COALESCE(billed.qty, 0), 0)
+                           / pol.product_qty
+                           * dist.value::numeric / 100
+                       )
+                  FROM purchase_order_line pol
+                  JOIN purchase_order po ON po.id = pol.order_id
+             LEFT JOIN uom_uom pol_uom ON pol_uom.id = pol.product_uom
+                  JOIN control_budget budget
+                    ON budget.company_id = pol.company_id
+                   AND po.date_order::date BETWEEN budget.date_from AND budget.date_to
+                 CROSS JOIN LATERAL jsonb_each_text(pol.analytic_distribution)
+                       AS dist(key, value)
+             LEFT JOIN LATERAL (
+                       SELECT SUM(
+                                  CASE WHEN move.move_type = 'in_refund'
+                                       THEN -1 ELSE 1 END
+                                  * aml.quantity
+                                  / COALESCE(NULLIF(aml_uom.factor, 0), 1)
+                                  * COALESCE(pol_uom.factor, 1)
+                              ) AS qty
+                         FROM account_move_line aml
+                         JOIN account_move move ON move.id = aml.move_id
+                    LEFT JOIN uom_uom aml_uom ON aml_uom.id = aml.product_uom_id
+                        WHERE aml.purchase_line_id = pol.id
+                          AND move.state = 'posted'
+                          AND move.move_type IN ('in_invoice', 'in_refund')
+                       ) billed ON TRUE
+                 WHERE budget.id IN %(ids)s
+                   AND %(accounts_query)s && %(account_ids)s
+                   AND budget.analytic_account_id::text
+                       = ANY(string_to_array(dist.key, ','))
+                   AND po.state IN ('purchase', 'done')
+                   AND pol.display_type IS NULL
+                   AND pol.product_qty > 0
+              GROUP BY budget.id
+                """,
+                ids=tuple(budgets.ids),
+                accounts_query=pol._query_analytic_accounts("pol"),
+                account_ids=account_ids,
+            )
+        )
+        return {
+            budget_id: float(amount or 0.0)
+            for budget_id, amount in self.env.cr.fetchall()
+        }
+
+    def _get_consumption_map(self):
+        """Return {budget id: consumed amount} (actual + committed)."""
+        data = self._get_consumption_data()
+        return {
+            budget_id: actual + committed
+            for budget_id, (actual, committed) in data.items()
+        }
+
+    def action_open_analysis(self):
+        """Pivot and graph of planned, actual and committed amounts."""
+        budgets = self or self.search([])
+        analysis = self.env["control.budget.analysis"].create(
+            self.env["control.budget.analysis"]._prepare_rows(budgets)
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Budget Analysis"),
+            "res_model": "control.budget.analysis",
+            "view_mode": "pivot,graph,list",
+            "domain": [("id", "in", analysis.ids)],
+            "context": {"create": False},
+        }

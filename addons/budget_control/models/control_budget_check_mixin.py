@@ -1,0 +1,256 @@
+from odoo import fields, models
+from odoo.exceptions import AccessError, UserError
+
+from .control_budget import LEVEL_RANK
+
+
+class _BudgetBlocked(Exception):  # noqa: N818
+    """Raised inside the check's savepoint to undo the document's action."""
+
+
+class ControlBudgetCheckMixin(models.AbstractModel):
+    """Budget check of a document (purchase order, vendor bill).
+
+    A consumer mixes it in and runs its confirming action through
+    :meth:`_budget_run_checked`. The action runs in a savepoint; the touched
+    budgets' consumption is measured before and after it; a budget that reaches
+    the red threshold because of the document undoes the action and raises
+    ``UserError`` (unless a budget manager released the document for its current
+    amount); a budget that crosses yellow or orange writes a ``threshold`` log
+    line and schedules an activity for its owner, once per crossing.
+    """
+
+    _name = "control.budget.check.mixin"
+    _description = "Budget Check Mixin"
+
+    budget_release_amount = fields.Float(
+        copy=False,
+        readonly=True,
+        help="Total of the document when a budget manager released it; the "
+        "release is void if the total rises above it.",
+    )
+    budget_release_reason = fields.Text(copy=False, readonly=True)
+
+    # Hooks for the consumers
+
+    def _budget_lines(self):
+        """Lines carrying an analytic distribution."""
+        raise NotImplementedError()
+
+    def _budget_documents_to_check(self):
+        return self
+
+    def _budget_document_amount(self):
+        self.ensure_one()
+        return self.amount_total
+
+    # Release
+
+    def action_budget_release(self, reason):
+        """Let the document pass a red budget once, at its current amount."""
+        if not self.env.user.has_group("budget_control.group_budget_manager"):
+            raise AccessError(
+                self.env._(
+                    "Only budget managers may release a budget block (user %(user)s).",
+                    user=self.env.user.name,
+                )
+            )
+        reason = (reason or "").strip()
+        if not reason:
+            raise UserError(
+                self.env._("A reason is required to release a budget block.")
+            )
+        for document in self:
+            amount = document._budget_document_amount()
+            document.sudo().write(
+                {"budget_release_amount": amount, "budget_release_reason": reason}
+            )
+            currency = document.currency_id
+            message = self.env._(
+                "Budget block released for %(document)s at %(amount)s %(currency)s "
+                "by %(user)s: %(reason)s",
+                document=document.display_name,
+                amount=amount,
+                currency=currency.name,
+                user=self.env.user.name,
+                reason=reason,
+            )
+            self.env["control.log"]._log("override", document, message, amount=amount)
+            document.sudo().message_post(body=message)
+        return True
+
+    def _budget_release_valid(self):
+        self.ensure_one()
+        released = self.budget_release_amount
+        if not released:
+            return False
+        currency = self.currency_id
+        return currency.compare_amounts(self._budget_document_amount(), released) <= 0
+
+    # The check
+
+    def _budget_candidate_budgets(self):
+        account_ids = set()
+        for line in self._budget_lines():
+            for key in line.analytic_distribution or {}:
+                account_ids.update(int(i) for i in key.split(",") if i.isdigit())
+        if not account_ids:
+            return self.env["control.budget"].sudo()
+        return (
+            self.env["control.budget"]
+            .sudo()
+            .search(
+                [
+                    ("state", "=", "confirmed"),
+                    ("analytic_account_id", "in", list(account_ids)),
+                    ("company_id", "in", self.company_id.ids),
+                ]
+            )
+        )
+
+    def _budget_run_checked(self, action):
+        """Run ``action()`` (the document's super call) under the budget check."""
+        if self.env.context.get("budget_skip_check"):
+            return action()
+        documents = self._budget_documents_to_check()
+        budgets = documents._budget_candidate_budgets()
+        if not budgets:
+            return action()
+        self.env["control.log"]._lock_for_check(budgets)
+        # Names before the action: a bill gets its number while posting.
+        names = ", ".join(documents.mapped("display_name"))
+        before = budgets._get_consumption_map()
+        blocks = []
+        try:
+            with self.env.cr.savepoint():
+                result = action()
+                after = budgets._get_consumption_map()
+                blocks = documents._budget_blocks(budgets, before, after, names)
+                if blocks:
+                    raise _BudgetBlocked()
+        except _BudgetBlocked:
+            messages = [message for _budget, message, _delta in blocks]
+            message = "\n".join(messages)
+            delta = sum(delta for _budget, _message, delta in blocks)
+            self.env["control.log"]._log_detached(
+                "blocked", documents, message, amount=delta
+            )
+            raise UserError(message) from None
+        documents._budget_after_pass(budgets, before, after)
+        return result
+
+    def _budget_blocks(self, budgets, before, after, names):
+        """Return [(budget, message, delta)] for the red budgets not released."""
+        released = all(document._budget_release_valid() for document in self)
+        blocks = []
+        for budget in budgets:
+            old = before.get(budget.id, 0.0)
+            new = after.get(budget.id, 0.0)
+            currency = budget.currency_id
+            if currency.compare_amounts(new, old) <= 0:
+                continue
+            new_pct = budget._pct_of(new)
+            if budget._level_of(new_pct) != "red" or released:
+                continue
+            old_pct = budget._pct_of(old)
+            delta = new - old
+            before_pct = f"{old_pct:.2f}"
+            after_pct = f"{new_pct:.2f}"
+            threshold = f"{budget.company_id.budget_red_pct:.2f}"
+            planned = currency.format(budget.amount)
+            added = currency.format(delta)
+            blocks.append(
+                (
+                    budget,
+                    self.env._(
+                        "%(documents)s is blocked by budget %(budget)s: its "
+                        "consumption would go from %(before)s%% to %(after)s%% "
+                        "(red threshold %(threshold)s%%, planned amount "
+                        "%(planned)s, this document adds %(added)s). A budget "
+                        "manager can release the document.",
+                        documents=names,
+                        budget=budget.display_name,
+                        before=before_pct,
+                        after=after_pct,
+                        threshold=threshold,
+                        planned=planned,
+                        added=added,
+                    ),
+                    delta,
+                )
+            )
+        return blocks
+
+    def _budget_after_pass(self, budgets, before, after):
+        """Threshold notifications and release bookkeeping after a pass."""
+        Log = self.env["control.log"]
+        released_used = False
+        for budget in budgets:
+            old = before.get(budget.id, 0.0)
+            new = after.get(budget.id, 0.0)
+            currency = budget.currency_id
+            if currency.compare_amounts(new, old) == 0:
+                continue
+            new_pct = budget._pct_of(new)
+            level = budget._level_of(new_pct)
+            last = budget.last_alert_level or "green"
+            if LEVEL_RANK[level] < LEVEL_RANK[last]:
+                # Consumption went down: a later crossing is notified again.
+                budget.last_alert_level = level
+                continue
+            if (
+                LEVEL_RANK[level] == LEVEL_RANK[last]
+                or currency.compare_amounts(new, old) < 0
+            ):
+                continue
+            old_pct = f"{budget._pct_of(old):.2f}"
+            pct = f"{new_pct:.2f}"
+            documents = ", ".join(self.mapped("display_name"))
+            if level == "red":
+                released_used = True
+                message = self.env._(
+                    "%(documents)s took budget %(budget)s to %(pct)s%% (from "
+                    "%(before)s%%) under a budget manager's release.",
+                    documents=documents,
+                    budget=budget.display_name,
+                    pct=pct,
+                    before=old_pct,
+                )
+                Log._log("override", self, message, amount=new - old)
+            else:
+                threshold = (
+                    budget.company_id.budget_yellow_pct
+                    if level == "yellow"
+                    else budget.company_id.budget_orange_pct
+                )
+                threshold_str = f"{threshold:.2f}"
+                level_label = dict(
+                    budget._fields["alert_level"]._description_selection(self.env)
+                )[level]
+                message = self.env._(
+                    "Budget %(budget)s crossed the %(level)s threshold "
+                    "(%(threshold)s%%): consumption went from %(before)s%% to "
+                    "%(pct)s%% with %(documents)s.",
+                    budget=budget.display_name,
+                    level=level_label,
+                    threshold=threshold_str,
+                    before=old_pct,
+                    pct=pct,
+                    documents=documents,
+                )
+                Log._log("threshold", self, message, amount=new - old)
+                if budget.user_id:
+                    budget.activity_schedule(
+                        "mail.mail_activity_data_todo",
+                        user_id=budget.user_id.id,
+                        summary=self.env._(
+                            "Budget %(budget)s is %(level)s",
+                            budget=budget.name,
+                            level=level_label,
+                        ),
+                        note=message,
+                    )
+                budget.message_post(body=message)
+            budget.last_alert_level = level
+        if released_used:
+            self.sudo().write({"budget_release_amount": 0.0})

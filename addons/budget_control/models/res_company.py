@@ -1,0 +1,42 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    budget_yellow_pct = fields.Float(
+        string="Budget Yellow Threshold (%)",
+        default=75.0,
+        help="Consumption (actual + committed) from which a budget is yellow.",
+    )
+    budget_orange_pct = fields.Float(
+        string="Budget Orange Threshold (%)",
+        default=90.0,
+        help="Consumption from which a budget is orange.",
+    )
+    budget_red_pct = fields.Float(
+        string="Budget Red Threshold (%)",
+        default=100.0,
+        help="Consumption from which a budget is red: documents that reach it "
+        "are blocked unless a budget manager releases them.",
+    )
+
+    @api.constrains("budget_yellow_pct", "budget_orange_pct", "budget_red_pct")
+    def _check_budget_thresholds(self):
+        for company in self:
+            yellow = company.budget_yellow_pct
+            orange = company.budget_orange_pct
+            red = company.budget_red_pct
+            if not (0 < yellow < orange <= red):
+                raise ValidationError(
+                    self.env._(
+                        "Budget thresholds of %(company)s must satisfy "
+                        "0 < yellow < orange <= red (yellow %(yellow)s%%, "
+                        "orange %(orange)s%%, red %(red)s%%).",
+                        company=company.name,
+                        yellow=yellow,
+                        orange=orange,
+                        red=red,
+                    )
+                )

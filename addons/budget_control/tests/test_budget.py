@@ -1,0 +1,301 @@
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import tagged
+
+from .common import BudgetCommon
+
+
+@tagged("post_install", "-at_install")
+class TestBudget(BudgetCommon):
+    # Levels
+
+    def test_levels_green_yellow_orange(self):
+        po1 = self._po(700.0)
+        po1.with_user(self.purchase_user).button_confirm()
+        self.assertEqual(po1.state, "purchase")
+        self.assertFigures(self.budget_a, 0.0, 700.0)
+        self.assertEqual(self.budget_a.alert_level, "green")
+        self.assertAlmostEqual(self.budget_a.consumed_pct, 70.0)
+        self.assertFalse(self._logs("threshold", po1))
+
+        po2 = self._po(100.0)
+        po2.with_user(self.purchase_user).button_confirm()
+        self.assertEqual(po2.state, "purchase")
+        self.budget_a.invalidate_recordset()
+        self.assertEqual(self.budget_a.alert_level, "yellow")
+        self.assertEqual(self.budget_a.last_alert_level, "yellow")
+        log = self._logs("threshold", po2)
+        self.assertEqual(len(log), 1)
+        self.assertIn("80.00%", log.message)
+        activity = self.budget_a.activity_ids
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(activity.user_id, self.owner)
+
+        # Staying yellow: no new notification.
+        po3 = self._po(50.0)
+        po3.with_user(self.purchase_user).button_confirm()
+        self.assertFalse(self._logs("threshold", po3))
+        self.assertEqual(len(self.budget_a.activity_ids), 1)
+
+        po4 = self._po(100.0)
+        po4.with_user(self.purchase_user).button_confirm()
+        self.budget_a.invalidate_recordset()
+        self.assertEqual(self.budget_a.alert_level, "orange")
+        self.assertEqual(len(self._logs("threshold", po4)), 1)
+        self.assertEqual(len(self.budget_a.activity_ids), 2)
+
+    def test_red_blocks_and_logs(self):
+        self._po(950.0).button_confirm()
+        po = self._po(100.0)
+        try:
+            po.with_user(self.purchase_user).button_confirm()
+        except UserError as error:
+            message = str(error)
+        else:
+            self.fail("The order should be blocked by the red budget")
+        self.assertIn(po.name, message)
+        self.assertIn("Marketing budget", message)
+        self.assertIn("95.00%", message)
+        self.assertIn("105.00%", message)
+        self.assertIn("100.00%", message)
+        self.assertEqual(po.state, "draft")
+        self.assertFigures(self.budget_a, 0.0, 950.0)
+        log = self._logs("blocked", po)
+        self.assertEqual(len(log), 1)
+        self.assertAlmostEqual(log.amount, 100.0)
+
+    def test_reaching_red_exactly_blocks(self):
+        self._po(900.0).button_confirm()
+        po = self._po(100.0)
+        with self.assertRaises(UserError):
+            po.button_confirm()
+        self.assertEqual(po.state, "draft")
+
+    def test_draft_and_done_budgets_do_not_block(self):
+        self.budget_a.action_draft()
+        po = self._po(2000.0)
+        po.button_confirm()
+        self.assertEqual(po.state, "purchase")
+        self.assertEqual(self.budget_a.alert_level, "red")
+
+    # Release
+
+    def test_release_then_confirm(self):
+        self._po(950.0).button_confirm()
+        po = self._po(100.0)
+        with self.assertRaises(AccessError):
+            po.with_user(self.purchase_user).action_budget_release("please")
+        with self.assertRaises(UserError):
+            po.with_user(self.budget_manager).action_budget_release("  ")
+        self.assertFalse(po.budget_release_amount)
+        po.with_user(self.budget_manager).action_budget_release("Urgent repair")
+        self.assertEqual(len(self._logs("override", po)), 1)
+        po.with_user(self.purchase_user).button_confirm()
+        self.assertEqual(po.state, "purchase")
+        self.budget_a.invalidate_recordset()
+        self.assertEqual(self.budget_a.alert_level, "red")
+        # The release is used up.
+        self.assertFalse(po.budget_release_amount)
+
+    def test_release_void_when_amount_rises(self):
+        self._po(950.0).button_confirm()
+        po = self._po(100.0)
+        po.with_user(self.budget_manager).action_budget_release("Urgent repair")
+        po.order_line.price_unit = 150.0
+        with self.assertRaises(UserError):
+            po.with_user(self.purchase_user).button_confirm()
+        self.assertEqual(po.state, "draft")
+
+    def test_release_wizard(self):
+        self._po(950.0).button_confirm()
+        po = self._po(100.0)
+        wizard = (
+            self.env["control.budget.release"]
+            .with_user(self.budget_manager)
+            .create(
+                {"res_model": "purchase.order", "res_id": po.id, "reason": "Approved"}
+            )
+        )
+        wizard.action_release()
+        self.assertAlmostEqual(po.budget_release_amount, 100.0)
+
+    # Purchase to bill
+
+    def test_po_then_bill_moves_committed_to_actual(self):
+        po = self._po(400.0, qty=4)
+        po.button_confirm()
+        self.assertFigures(self.budget_a, 0.0, 400.0)
+        bill = self._bill_from_po(po)
+        # A draft bill changes nothing.
+        self.assertFigures(self.budget_a, 0.0, 400.0)
+        bill.with_user(self.purchase_user).action_post()
+        self.assertEqual(bill.state, "posted")
+        self.assertFigures(self.budget_a, 400.0, 0.0)
+
+    def test_partial_billing(self):
+        po = self._po(400.0, qty=4)
+        po.button_confirm()
+        bill = self._bill_from_po(po, qty=1)
+        bill.action_post()
+        self.assertFigures(self.budget_a, 100.0, 300.0)
+
+    def test_bill_of_a_red_po_is_not_blocked_again(self):
+        self._po(600.0).button_confirm()
+        po = self._po(500.0)
+        po.with_user(self.budget_manager).action_budget_release("Needed")
+        po.button_confirm()
+        self.budget_a.invalidate_recordset()
+        self.assertEqual(self.budget_a.alert_level, "red")
+        bill = self._bill_from_po(po)
+        bill.with_user(self.purchase_user).action_post()
+        self.assertEqual(bill.state, "posted")
+        self.assertFigures(self.budget_a, 500.0, 600.0)
+
+    def test_direct_bill_and_refund(self):
+        bill = self._bill(300.0)
+        bill.action_post()
+        self.assertFigures(self.budget_a, 300.0, 0.0)
+        refund = self._bill(100.0, move_type="in_refund")
+        refund.action_post()
+        self.assertFigures(self.budget_a, 200.0, 0.0)
+
+    def test_direct_bill_blocked_and_refund_never_blocked(self):
+        self._bill(950.0).action_post()
+        bill = self._bill(100.0)
+        name = bill.display_name
+        try:
+            bill.with_user(self.purchase_user).action_post()
+        except UserError as error:
+            self.assertIn(name, str(error))
+        else:
+            self.fail("The bill should be blocked")
+        self.assertEqual(bill.state, "draft")
+        self.assertEqual(len(self._logs("blocked", bill)), 1)
+        self.assertFigures(self.budget_a, 950.0, 0.0)
+        # Over budget already: a refund still passes.
+        self.budget_a.amount = 900.0
+        refund = self._bill(50.0, move_type="in_refund")
+        refund.with_user(self.purchase_user).action_post()
+        self.assertEqual(refund.state, "posted")
+        self.assertFigures(self.budget_a, 900.0, 0.0)
+
+    def test_multi_currency(self):
+        eur = self.setup_other_currency("EUR", rates=[("1900-01-01", 2.0)])
+        po = self._po(400.0, currency=eur)
+        po.button_confirm()
+        self.assertFigures(self.budget_a, 0.0, 200.0)
+        bill = self._bill(300.0, currency=eur)
+        bill.action_post()
+        self.assertFigures(self.budget_a, 150.0, 200.0)
+
+    def test_split_distribution_two_budgets(self):
+        distribution = {str(self.account_a.id): 60, str(self.account_b.id): 40}
+        po = self._po(1000.0, distribution=distribution)
+        po.button_confirm()
+        self.assertFigures(self.budget_a, 0.0, 600.0)
+        self.assertFigures(self.budget_b, 0.0, 400.0)
+        bill = self._bill_from_po(po)
+        bill.action_post()
+        self.assertFigures(self.budget_a, 600.0, 0.0)
+        self.assertFigures(self.budget_b, 400.0, 0.0)
+        # A second split order takes the first budget past red: blocked.
+        po2 = self._po(1000.0, distribution=distribution)
+        try:
+            po2.button_confirm()
+        except UserError as error:
+            self.assertIn("Marketing budget", str(error))
+            self.assertNotIn("Research budget", str(error))
+        else:
+            self.fail("The order should be blocked")
+        self.assertFigures(self.budget_b, 400.0, 0.0)
+
+    def test_customer_invoice_and_draft_bill_not_counted(self):
+        bill = self._bill(300.0)
+        bill.action_post()
+        self.assertFigures(self.budget_a, 300.0, 0.0)
+        bill.button_draft()
+        self.assertFigures(self.budget_a, 0.0, 0.0)
+        invoice = self._bill(500.0, move_type="out_invoice")
+        invoice.action_post()
+        self.assertFigures(self.budget_a, 0.0, 0.0)
+
+    def test_dates_outside_budget_not_counted(self):
+        bill = self._bill(300.0)
+        bill.invoice_date = self.date_from.replace(year=self.date_from.year - 1)
+        bill.action_post()
+        self.assertFigures(self.budget_a, 0.0, 0.0)
+
+    def test_multi_company(self):
+        company_2 = self.setup_other_company()["company"]
+        budget_2 = self._budget("Marketing budget 2", self.account_a, 500.0, company_2)
+        po = self._po(400.0, company=company_2)
+        po.with_company(company_2).button_confirm()
+        self.assertFigures(budget_2, 0.0, 400.0)
+        self.assertFigures(self.budget_a, 0.0, 0.0)
+        # Users of the first company do not see the second company's budget.
+        budgets = (
+            self.env["control.budget"]
+            .with_user(self.owner)
+            .search([("analytic_account_id", "=", self.account_a.id)])
+        )
+        self.assertEqual(budgets, self.budget_a)
+
+    # Bad input
+
+    def test_bad_dates(self):
+        with self.assertRaises(ValidationError):
+            self.budget_a.write({"date_from": self.date_to, "date_to": self.date_from})
+
+    def test_bad_amount(self):
+        with self.assertRaises(ValidationError):
+            self._budget("Bad", self.account_a, -5.0)
+
+    def test_bad_thresholds(self):
+        for yellow, orange, red in ((0, 90, 100), (90, 80, 100), (75, 95, 90)):
+            with self.assertRaises(ValidationError):
+                self.company.write(
+                    {
+                        "budget_yellow_pct": yellow,
+                        "budget_orange_pct": orange,
+                        "budget_red_pct": red,
+                    }
+                )
+        self.company.write({"budget_orange_pct": 100, "budget_red_pct": 100})
+
+    def test_user_cannot_write_budget(self):
+        with self.assertRaises(AccessError):
+            self.budget_a.with_user(self.owner).write({"amount": 5000})
+        self.assertEqual(self.budget_a.with_user(self.owner).amount, 1000.0)
+
+    def test_xlsx_export(self):
+        action = (self.budget_a | self.budget_b).action_export_xlsx()
+        self.assertEqual(action["type"], "ir.actions.act_url")
+        rows = (self.budget_a | self.budget_b)._xlsx_rows()
+        self.assertEqual(len(rows), 2)
+
+    def test_analysis_and_user_access(self):
+        self._po(100.0).button_confirm()
+        self._bill(50.0).action_post()
+        action = self.budget_a.with_user(self.owner).action_open_analysis()
+        rows = self.env["control.budget.analysis"].search(action["domain"])
+        amounts = {row.kind: row.amount for row in rows}
+        self.assertEqual(
+            amounts, {"planned": 1000.0, "actual": 50.0, "committed": 100.0}
+        )
+        # With nothing selected: every budget the user may see.
+        action = self.env["control.budget"].with_user(self.owner).action_open_analysis()
+        rows = self.env["control.budget.analysis"].search(action["domain"])
+        self.assertEqual(rows.budget_id, self.budget_a | self.budget_b)
+        # A control user reads the figures but cannot release.
+        self.assertAlmostEqual(
+            self.budget_a.with_user(self.owner).consumed_amount, 150.0
+        )
+
+    def test_drill_down_actions(self):
+        self._po(100.0).button_confirm()
+        self._bill(50.0).action_post()
+        action = self.budget_a.action_view_purchase_lines()
+        lines = self.env[action["res_model"]].search(action["domain"])
+        self.assertEqual(len(lines), 1)
+        action = self.budget_a.action_view_analytic_lines()
+        lines = self.env[action["res_model"]].search(action["domain"])
+        self.assertAlmostEqual(sum(lines.mapped("amount")), -50.0)

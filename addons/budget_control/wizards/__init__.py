@@ -1,0 +1,2 @@
+from . import control_budget_release
+from . import control_budget_analysis

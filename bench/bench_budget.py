@@ -1,0 +1,200 @@
+"""Budget control: cost of the check.
+
+1. Queries and time to confirm one purchase order against a budget whose
+   analytic account carries 10 vs 50,000 analytic lines of posted journal
+   items (the number of queries must not change), and the same for computing
+   the budget's figures alone.
+2. Confirming 200 purchase orders one by one with the module against plain
+   Odoo (sale_management, purchase, account): time, queries and the ratio.
+
+Everything is rolled back.
+"""
+
+from common import bench_env, init_odoo, measure, report
+
+from odoo import Command, fields
+from odoo.tools import SQL
+
+ORDERS = 200
+
+
+def _setup(env, with_budget=True):
+    env.user.groups_id += env.ref("analytic.group_analytic_accounting")
+    plan = env["account.analytic.plan"].create({"name": "Bench departments"})
+    account = env["account.analytic.account"].create(
+        {"name": "Bench department", "plan_id": plan.id, "company_id": False}
+    )
+    vendor = env["res.partner"].create({"name": "Bench vendor"})
+    product = env["product.product"].create(
+        {
+            "name": "Bench service",
+            "type": "service",
+            "purchase_method": "purchase",
+            "supplier_taxes_id": [Command.clear()],
+        }
+    )
+    budget = None
+    if with_budget:
+        today = fields.Date.today()
+        budget = env["control.budget"].create(
+            {
+                "name": "Bench budget",
+                "analytic_account_id": account.id,
+                "date_from": today.replace(month=1, day=1),
+                "date_to": today.replace(month=12, day=31),
+                "amount": 1e12,
+            }
+        )
+        budget.action_confirm()
+    return account, vendor, product, budget
+
+
+def _po(env, account, vendor, product, amount=100.0):
+    return env["purchase.order"].create(
+        {
+            "partner_id": vendor.id,
+            "order_line": [
+                Command.create(
+                    {
+                        "product_id": product.id,
+                        "product_qty": 1,
+                        "price_unit": amount,
+                        "taxes_id": [Command.clear()],
+                        "analytic_distribution": {str(account.id): 100},
+                    }
+                )
+            ],
+        }
+    )
+
+
+def _bill(env, account, vendor, product):
+    bill = env["account.move"].create(
+        {
+            "move_type": "in_invoice",
+            "partner_id": vendor.id,
+            "invoice_date": fields.Date.today(),
+            "invoice_line_ids": [
+                Command.create(
+                    {
+                        "product_id": product.id,
+                        "quantity": 1,
+                        "price_unit": 10.0,
+                        "tax_ids": [Command.clear()],
+                        "analytic_distribution": {str(account.id): 100},
+                    }
+                )
+            ],
+        }
+    )
+    bill.action_post()
+    return bill
+
+
+def _add_analytic_lines(env, bill, count):
+    """Duplicate the bill's analytic line ``count`` times (same posted item)."""
+    env.flush_all()
+    line = bill.line_ids.analytic_line_ids[:1]
+    columns = [
+        "name",
+        "date",
+        "amount",
+        "unit_amount",
+        "company_id",
+        "currency_id",
+        "move_line_id",
+        "general_account_id",
+        "partner_id",
+        "create_uid",
+        "create_date",
+        "write_uid",
+        "write_date",
+        *line._get_plan_fnames(),
+    ]
+    column_list = SQL(", ").join(SQL.identifier(column) for column in columns)
+    env.cr.execute(
+        SQL(
+            """
+            INSERT INTO account_analytic_line (%(columns)s)
+            SELECT %(columns)s
+              FROM account_analytic_line, generate_series(1, %(count)s)
+             WHERE id = %(line_id)s
+            """,
+            columns=column_list,
+            count=count,
+            line_id=line.id,
+        )
+    )
+    env.invalidate_all()
+
+
+def bench_check_scaling():
+    rows = []
+    with bench_env() as env:
+        account, vendor, product, budget = _setup(env)
+        bill = _bill(env, account, vendor, product)
+        # Warm-up (caches, prepared plans).
+        _po(env, account, vendor, product).button_confirm()
+        _add_analytic_lines(env, bill, 9)  # 10 analytic lines in all
+        for total, extra in ((10, 0), (50_000, 50_000 - 10)):
+            if extra:
+                _add_analytic_lines(env, bill, extra)
+                env.cr.execute("ANALYZE account_analytic_line")
+            env.cr.execute(
+                "SELECT count(*) FROM account_analytic_line WHERE move_line_id IN %s",
+                [tuple(bill.line_ids.ids)],
+            )
+            assert env.cr.fetchone()[0] == total
+            po = _po(env, account, vendor, product)
+            _result, queries, seconds = measure(env, po.button_confirm)
+            assert po.state == "purchase"
+            rows.append(("confirm one PO", total, queries, seconds * 1000))
+            _result, queries, seconds = measure(env, budget._get_consumption_data)
+            rows.append(("budget figures", total, queries, seconds * 1000))
+    report(
+        "Budget check: one purchase order vs the number of analytic lines",
+        rows,
+        ["what", "analytic lines", "queries", "ms"],
+    )
+
+
+def _confirm_many(env, with_budget):
+    account, vendor, product, _budget = _setup(env, with_budget=with_budget)
+    orders = [_po(env, account, vendor, product) for _i in range(ORDERS + 1)]
+    orders[0].button_confirm()  # warm-up
+
+    def confirm_all():
+        for order in orders[1:]:
+            order.button_confirm()
+
+    _result, queries, seconds = measure(env, confirm_all)
+    assert all(order.state == "purchase" for order in orders)
+    return queries, seconds
+
+
+def bench_confirm_many():
+    with bench_env() as env:
+        queries, seconds = _confirm_many(env, with_budget=True)
+    with bench_env(plain=True) as env:
+        plain_queries, plain_seconds = _confirm_many(env, with_budget=False)
+    rows = [
+        ("plain Odoo", ORDERS, plain_queries, plain_seconds),
+        ("with budget_control", ORDERS, queries, seconds),
+        (
+            "ratio",
+            "",
+            f"{queries / plain_queries:.2f}",
+            f"{seconds / plain_seconds:.2f}",
+        ),
+    ]
+    report(
+        f"Confirming {ORDERS} purchase orders one by one",
+        rows,
+        ["database", "orders", "queries", "seconds"],
+    )
+
+
+if __name__ == "__main__":
+    init_odoo()
+    bench_check_scaling()
+    bench_confirm_many()

@@ -1,0 +1,163 @@
+"""Two purchase orders confirmed at the same moment never together take a budget
+past red: the budget row is locked by the check, the second transaction waits,
+fails to serialize, is retried by Odoo and then sees the first order."""
+
+import threading
+import uuid
+import xmlrpc.client
+
+
+def _connect(server, login, password):
+    url, db = server["url"], server["db"]
+    uid = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common").authenticate(
+        db, login, password, {}
+    )
+    assert uid, f"{login} must log in"
+
+    def call(model, method, *args, **kwargs):
+        # One proxy per call: proxies are not thread-safe.
+        models = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/object")
+        return models.execute_kw(db, uid, password, model, method, list(args), kwargs)
+
+    return call
+
+
+def _ref(admin, module, name):
+    return admin("ir.model.data", "check_object_reference", module, name)[1]
+
+
+def test_two_orders_at_once_never_pass_red_together(odoo_server):
+    admin = _connect(odoo_server, "admin", "admin")
+    tag = uuid.uuid4().hex[:8]
+    company_id = admin("res.users", "read", [2], fields=["company_id"])[0][
+        "company_id"
+    ][0]
+    buyer_group = _ref(admin, "purchase", "group_purchase_user")
+    logins = []
+    for index in range(2):
+        login = f"budget_buyer_{index}_{tag}"
+        admin(
+            "res.users",
+            "create",
+            {
+                "name": f"Budget buyer {index} {tag}",
+                "login": login,
+                "password": login,
+                "company_id": company_id,
+                "company_ids": [(6, 0, [company_id])],
+                "groups_id": [(4, buyer_group)],
+            },
+        )
+        logins.append(login)
+    # The throw-away database's admin may lack analytic accounting.
+    admin(
+        "res.users",
+        "write",
+        [2],
+        {"groups_id": [(4, _ref(admin, "analytic", "group_analytic_accounting"))]},
+    )
+    plan_id = admin("account.analytic.plan", "create", {"name": f"Plan {tag}"})
+    account_id = admin(
+        "account.analytic.account",
+        "create",
+        {"name": f"Department {tag}", "plan_id": plan_id, "company_id": False},
+    )
+    budget_id = admin(
+        "control.budget",
+        "create",
+        {
+            "name": f"Budget {tag}",
+            "analytic_account_id": account_id,
+            "date_from": "2000-01-01",
+            "date_to": "2099-12-31",
+            "amount": 1000.0,
+            "company_id": company_id,
+        },
+    )
+    admin("control.budget", "action_confirm", [budget_id])
+    vendor_id = admin("res.partner", "create", {"name": f"Vendor {tag}"})
+    product_id = admin(
+        "product.product",
+        "create",
+        {
+            "name": f"Service {tag}",
+            "type": "service",
+            "supplier_taxes_id": [(5, 0, 0)],
+        },
+    )
+    order_ids = [
+        admin(
+            "purchase.order",
+            "create",
+            {
+                "partner_id": vendor_id,
+                "company_id": company_id,
+                "order_line": [
+                    (
+                        0,
+                        0,
+                        {
+                            "product_id": product_id,
+                            "product_qty": 1,
+                            "price_unit": 600.0,
+                            "taxes_id": [(5, 0, 0)],
+                            "analytic_distribution": {str(account_id): 100},
+                        },
+                    )
+                ],
+            },
+        )
+        for _login in logins
+    ]
+
+    barrier = threading.Barrier(2)
+    outcomes = {}
+
+    def confirm(login, order_id):
+        call = _connect(odoo_server, login, login)
+        barrier.wait()
+        try:
+            call("purchase.order", "button_confirm", [order_id])
+            outcomes[order_id] = "confirmed"
+        except xmlrpc.client.Fault as fault:
+            outcomes[order_id] = fault.faultString
+
+    threads = [
+        threading.Thread(target=confirm, args=(login, order_id))
+        for login, order_id in zip(logins, order_ids, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert len(outcomes) == 2, outcomes
+    confirmed = [oid for oid, result in outcomes.items() if result == "confirmed"]
+    blocked = [oid for oid, result in outcomes.items() if result != "confirmed"]
+    assert len(confirmed) == 1, outcomes
+    assert len(blocked) == 1, outcomes
+    assert f"Budget {tag}" in outcomes[blocked[0]]
+    states = {
+        order["id"]: order["state"]
+        for order in admin("purchase.order", "read", order_ids, fields=["state"])
+    }
+    assert states[confirmed[0]] == "purchase"
+    assert states[blocked[0]] == "draft"
+    budget = admin(
+        "control.budget",
+        "read",
+        [budget_id],
+        fields=["committed_amount", "consumed_pct", "alert_level"],
+    )[0]
+    assert budget["committed_amount"] == 600.0
+    assert budget["alert_level"] == "green"
+    logs = admin(
+        "control.log",
+        "search_count",
+        [
+            ["event", "=", "blocked"],
+            ["res_model", "=", "purchase.order"],
+            ["res_id", "=", blocked[0]],
+        ],
+    )
+    assert logs == 1
