@@ -1,6 +1,6 @@
 # Two commands: `make run` (server with demo data) and `make test` (everything CI runs).
 # ODOO_SRC defaults to /opt/odoo18.
-.PHONY: run test lint bench
+.PHONY: run test lint bench pot
 run:
 	bash scripts/run.sh
 test:
@@ -9,3 +9,5 @@ lint:
 	bash scripts/lint.sh
 bench:
 	bash scripts/bench.sh
+pot:
+	bash scripts/pot.sh

@@ -1,5 +1,6 @@
 """An integration's view: log in over XML-RPC to a real running server."""
 
+import uuid
 import xmlrpc.client
 
 import pytest
@@ -53,3 +54,73 @@ def test_control_log_is_immutable_over_xmlrpc(odoo_server):
     assert "control.log" in fault.value.faultString or "not allowed" in (
         fault.value.faultString
     )
+
+
+def _connect(server, login, password):
+    url, db = server["url"], server["db"]
+    uid = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common").authenticate(
+        db, login, password, {}
+    )
+    assert uid, f"{login} must log in"
+    models = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/object")
+
+    def call(model, method, *args, **kwargs):
+        return models.execute_kw(db, uid, password, model, method, list(args), kwargs)
+
+    return call
+
+
+def test_blocked_invoice_is_a_fault_and_the_block_is_logged(odoo_server):
+    """A block reaches the integration as a Fault; its log line survives."""
+    admin = _connect(odoo_server, "admin", "admin")
+    company_id = admin("res.users", "read", [2], fields=["company_id"])[0][
+        "company_id"
+    ][0]
+    group_id = admin(
+        "ir.model.data", "check_object_reference", "account", "group_account_invoice"
+    )[1]
+    login = f"rpc_billing_{uuid.uuid4().hex[:8]}"
+    admin(
+        "res.users",
+        "create",
+        {
+            "name": "RPC Billing",
+            "login": login,
+            "password": "rpc_billing_pw",
+            "groups_id": [(6, 0, [group_id])],
+        },
+    )
+    partner_id = admin("res.partner", "create", {"name": "RPC Customer"})
+    invoice_id = admin(
+        "account.move",
+        "create",
+        {
+            "move_type": "out_invoice",
+            "partner_id": partner_id,
+            "invoice_line_ids": [
+                (0, 0, {"name": "RPC service", "quantity": 3, "price_unit": 40})
+            ],
+        },
+    )
+    admin("res.company", "write", [company_id], {"invoice_requires_sale_order": True})
+    try:
+        billing = _connect(odoo_server, login, "rpc_billing_pw")
+        with pytest.raises(xmlrpc.client.Fault) as fault:
+            billing("account.move", "action_post", [invoice_id])
+    finally:
+        admin(
+            "res.company", "write", [company_id], {"invoice_requires_sale_order": False}
+        )
+    assert "RPC Customer" in fault.value.faultString
+    assert "cannot be posted" in fault.value.faultString
+    assert "120.00" in fault.value.faultString
+    state = admin("account.move", "read", [invoice_id], fields=["state"])[0]["state"]
+    assert state == "draft"
+    logs = admin(
+        "control.log",
+        "search_read",
+        [["res_model", "=", "account.move"], ["res_id", "=", invoice_id]],
+        fields=["event", "message"],
+    )
+    assert [log["event"] for log in logs] == ["blocked"]
+    assert "RPC Customer" in logs[0]["message"]

@@ -92,6 +92,45 @@ class ControlLog(models.Model):
             "view_mode": "form",
         }
 
+    def _xlsx_rows(self):
+        event_labels = dict(self._fields["event"]._description_selection(self.env))
+        return [
+            (
+                line.date,
+                event_labels.get(line.event, line.event),
+                line.res_model,
+                line.res_id,
+                line.res_name or "",
+                line.user_id.name,
+                line.amount,
+                line.company_id.currency_id.name,
+                line.message or "",
+                line.company_id.name,
+            )
+            for line in self
+        ]
+
+    def action_export_xlsx(self):
+        """Download the lines as an Excel file (oldest first)."""
+        headers = [
+            (self.env._("Date"), "datetime"),
+            (self.env._("Event"), "text"),
+            (self.env._("Document Model"), "text"),
+            (self.env._("Document ID"), "number"),
+            (self.env._("Document"), "text"),
+            (self.env._("User"), "text"),
+            (self.env._("Amount"), "monetary"),
+            (self.env._("Currency"), "text"),
+            (self.env._("Message"), "text"),
+            (self.env._("Company"), "text"),
+        ]
+        return self.env["control.xlsx.export"]._xlsx_action(
+            "control_log.xlsx",
+            self.env._("Control Log"),
+            headers,
+            self.sorted(lambda line: (line.date, line.id))._xlsx_rows(),
+        )
+
     @api.model
     def _prepare_log_vals(self, event, records, message, amount=0.0, company=None):
         vals_list = []

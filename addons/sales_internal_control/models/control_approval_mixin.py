@@ -1,0 +1,383 @@
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import format_amount
+
+
+class ControlApprovalMixin(models.AbstractModel):
+    """Tiered approvals for a document, plugged in with a few lines.
+
+    A document model inherits this mixin, implements the small hooks
+    (``_approval_get_amount``, ``_approval_enabled``, ``_approval_action``) and
+    calls :meth:`_approval_route` at the top of its ordinary action (confirm,
+    post), running the original action only on the documents it does not
+    return. When the last tier is approved, :meth:`_approval_resume` runs the
+    original action again.
+    """
+
+    _name = "control.approval.mixin"
+    _description = "Approval Mixin"
+
+    approval_state = fields.Selection(
+        [
+            ("none", "Not Required"),
+            ("pending", "Pending Approval"),
+            ("approved", "Approved"),
+            ("rejected", "Rejected"),
+        ],
+        default="none",
+        required=True,
+        copy=False,
+        readonly=True,
+        tracking=True,
+    )
+    approval_amount = fields.Float(
+        string="Approved Amount",
+        copy=False,
+        readonly=True,
+        help="Total (company currency) the approval covers; a higher total voids it.",
+    )
+    approval_request_ids = fields.One2many(
+        "control.approval.request", compute="_compute_approval_request_ids"
+    )
+    approval_request_count = fields.Integer(compute="_compute_approval_request_ids")
+    approval_can_decide = fields.Boolean(compute="_compute_approval_request_ids")
+
+    @api.depends("approval_state")
+    def _compute_approval_request_ids(self):
+        requests = self.env["control.approval.request"].search(
+            [("res_model", "=", self._name), ("res_id", "in", self.ids)]
+        )
+        by_doc = requests.grouped("res_id")
+        for document in self:
+            mine = by_doc.get(document.id, requests.browse())
+            document.approval_request_ids = mine
+            document.approval_request_count = len(mine)
+            document.approval_can_decide = any(mine.mapped("can_decide"))
+
+    # ------------------------------------------------------------------- hooks
+    def _approval_get_amount(self):
+        """Total of the document in company currency."""
+        raise NotImplementedError
+
+    def _approval_get_discount(self):
+        """Largest line discount in percent (sale orders)."""
+        return 0.0
+
+    def _approval_enabled(self):
+        """Whether the company applies approvals to this document type."""
+        return True
+
+    def _approval_action(self):
+        """Run the document's ordinary action again (confirm, post)."""
+        raise NotImplementedError
+
+    def _approval_get_extra_tiers(self):
+        """Ad-hoc tiers required beyond the rules.
+
+        :return: list of dicts with keys ``name`` and ``group_id`` and/or
+            ``user_id`` (ids); they come after the rules' tiers.
+        """
+        return []
+
+    # ------------------------------------------------------------------ engine
+    def _approval_applicable_rules(self):
+        """Return ``{document: rules}`` for the rules that apply.
+
+        Bounded: one query for the rules (and one for their tiers), then one
+        search per rule that has a domain, on the ids of this batch; nothing
+        depends on how many documents or requests exist.
+        """
+        rules = (
+            self.env["control.approval.rule"]
+            .sudo()
+            .search(
+                [
+                    ("model_name", "=", self._name),
+                    ("company_id", "in", self.company_id.ids),
+                ]
+            )
+        )
+        result = defaultdict(lambda: rules.browse())
+        if not rules:
+            return result
+        amounts = {doc: doc._approval_get_amount() for doc in self}
+        discounts = (
+            {doc: doc._approval_get_discount() for doc in self}
+            if any(rules.mapped("discount_min"))
+            else {}
+        )
+        for rule in rules:
+            candidates = self.filtered(
+                lambda doc, rule=rule: (
+                    doc.company_id == rule.company_id
+                    and rule.company_id.currency_id.compare_amounts(
+                        amounts[doc], rule.amount_min
+                    )
+                    >= 0
+                    and (not rule.discount_min or discounts[doc] >= rule.discount_min)
+                )
+            )
+            domain = rule._get_domain()
+            if candidates and domain:
+                candidates = candidates.sudo().filtered_domain(domain).sudo(False)
+            for doc in candidates:
+                result[doc] |= rule
+        return result
+
+    def _approval_route(self):
+        """Send the documents that need approval to their approvers.
+
+        :return: the documents that must not run their action now (routed to
+            approval, or still waiting for it); the caller runs the original
+            action on the others.
+        """
+        enabled = self.filtered(lambda doc: doc._approval_enabled())
+        if not enabled:
+            return self.browse()
+        rules_by_doc = enabled._approval_applicable_rules()
+        routed = self.browse()
+        for document in enabled:
+            amount = document._approval_get_amount()
+            currency = document.company_id.currency_id
+            if document.approval_state == "approved":
+                if currency.compare_amounts(amount, document.approval_amount) <= 0:
+                    continue
+                document._approval_void(amount)
+            if document.approval_state == "pending":
+                routed |= document
+                continue
+            rules = rules_by_doc[document]
+            extra = document._approval_get_extra_tiers()
+            if not rules and not extra:
+                continue
+            document._approval_start_round(rules, extra, amount)
+            routed |= document
+        return routed
+
+    def _approval_start_round(self, rules, extra_tiers, amount):
+        self.ensure_one()
+        Request = self.env["control.approval.request"].sudo()
+        old = self._approval_current_requests()
+        old.filtered(lambda r: r.state in ("waiting", "pending")).write(
+            {"state": "cancelled"}
+        )
+        old.write({"active": False})
+        tiers = rules.tier_ids.sorted(lambda t: (t.sequence, t.rule_id.sequence, t.id))
+        steps = [
+            {
+                "rule_id": tier.rule_id.id,
+                "tier_id": tier.id,
+                "tier_name": tier.name,
+                "group_id": tier.group_id.id,
+                "user_id": tier.user_id.id,
+            }
+            for tier in tiers
+        ]
+        steps += [
+            {
+                "tier_name": step["name"],
+                "group_id": step.get("group_id", False),
+                "user_id": step.get("user_id", False),
+            }
+            for step in extra_tiers
+        ]
+        requests = Request.create(
+            [
+                dict(
+                    step,
+                    res_model=self._name,
+                    res_id=self.id,
+                    res_name=self.display_name,
+                    sequence=index,
+                    state="pending" if index == 1 else "waiting",
+                    requested_by_id=self.env.uid,
+                    amount=amount,
+                    company_id=self.company_id.id,
+                )
+                for index, step in enumerate(steps, start=1)
+            ]
+        )
+        self.write({"approval_state": "pending", "approval_amount": 0.0})
+        message = self.env._(
+            "Approval requested by %(user)s for %(amount)s: %(tiers)s.",
+            user=self.env.user.name,
+            amount=format_amount(self.env, amount, self.company_id.currency_id),
+            tiers=" → ".join(requests.mapped("tier_name")),
+        )
+        self.message_post(body=message)
+        self.env["control.log"]._log("approval_requested", self, message, amount=amount)
+        self._approval_schedule_activities(requests[:1])
+
+    def _approval_current_requests(self):
+        """The requests of the current round (in sudo: engine use only)."""
+        self.ensure_one()
+        return (
+            self.env["control.approval.request"]
+            .sudo()
+            .search([("res_model", "=", self._name), ("res_id", "=", self.id)])
+        )
+
+    def _approval_next(self, decided):
+        """After ``decided`` was approved: open the next tier or finish."""
+        self.ensure_one()
+        round_ = self._approval_current_requests()
+        following = round_.filtered(lambda r: r.state == "waiting").sorted("sequence")
+        if following:
+            following[:1].state = "pending"
+            self._approval_schedule_activities(following[:1])
+            return
+        if round_.filtered(lambda r: r.state in ("pending", "rejected")):
+            return
+        self.write(
+            {
+                "approval_state": "approved",
+                "approval_amount": max(decided.mapped("amount")),
+            }
+        )
+        self._approval_resume(decided[-1:].requested_by_id)
+
+    def _approval_resume(self, requester=None):
+        """Run the original action, as the requester, once fully approved.
+
+        A block raised by another control (credit, budget, contract) does not
+        undo the approval: the error is posted on the document, which stays
+        unconfirmed until someone solves it and runs the action again.
+        """
+        for document in self:
+            actor = document.with_user(requester) if requester else document
+            try:
+                with self.env.cr.savepoint():
+                    actor._approval_action()
+            except UserError as error:
+                document.message_post(
+                    body=self.env._(
+                        "Approved, but the action could not be completed: %(error)s",
+                        error=str(error),
+                    )
+                )
+
+    def _approval_end_round(self, state):
+        """Close the open requests of the round (rejection or void)."""
+        self.ensure_one()
+        open_requests = self._approval_current_requests().filtered(
+            lambda r: r.state in ("waiting", "pending")
+        )
+        self._approval_close_activities()
+        open_requests.write({"state": "cancelled"})
+        self.write({"approval_state": state, "approval_amount": 0.0})
+
+    def _approval_void(self, amount):
+        """The total rose above what was approved (or requested)."""
+        self.ensure_one()
+        currency = self.company_id.currency_id
+        covered = self.approval_amount or max(
+            self._approval_current_requests().mapped("amount") or [0.0]
+        )
+        message = self.env._(
+            "Approval of %(document)s void: its total rose from %(approved)s to "
+            "%(amount)s.",
+            document=self.display_name,
+            approved=format_amount(self.env, covered, currency),
+            amount=format_amount(self.env, amount, currency),
+        )
+        self._approval_end_round("none")
+        self.message_post(body=message)
+        self.env["control.log"]._log("anomaly", self, message, amount=amount)
+
+    def _approval_check_amount(self):
+        """Void the approvals that no longer cover the document's total.
+
+        :return: the documents whose approval (or pending round) was voided
+        """
+        voided = self.browse()
+        watched = self.filtered(
+            lambda doc: doc.approval_state in ("approved", "pending")
+        ).with_context(approval_checking_amount=True)
+        for document in watched:
+            amount = document._approval_get_amount()
+            if document.approval_state == "approved":
+                covered = document.approval_amount
+            else:
+                covered = max(
+                    document._approval_current_requests().mapped("amount") or [amount]
+                )
+            if document.company_id.currency_id.compare_amounts(amount, covered) > 0:
+                document._approval_void(amount)
+                voided |= document
+        return voided
+
+    def write(self, vals):
+        result = super().write(vals)
+        # Lines edited in the form are saved through the document's write.
+        if not self.env.context.get("approval_checking_amount"):
+            self._approval_check_amount()
+        return result
+
+    # -------------------------------------------------------------- activities
+    def _approval_activity_type(self):
+        return self.env.ref("sales_internal_control.mail_activity_type_approval")
+
+    def _approval_approvers(self, request):
+        if request.user_id:
+            users = request.user_id
+        else:
+            users = request.group_id.users.filtered(lambda u: not u.share)
+        return users - request.requested_by_id
+
+    def _approval_schedule_activities(self, requests):
+        self.ensure_one()
+        activity_type = self._approval_activity_type()
+        for request in requests:
+            for user in self._approval_approvers(request):
+                self.sudo().activity_schedule(
+                    activity_type_id=activity_type.id,
+                    user_id=user.id,
+                    summary=self.env._(
+                        "Approve %(document)s (%(tier)s)",
+                        document=self.display_name,
+                        tier=request.tier_name,
+                    ),
+                    note=self.env._(
+                        "Requested by %(user)s for %(amount)s.",
+                        user=request.requested_by_id.name,
+                        amount=format_amount(
+                            self.env, request.amount, request.currency_id
+                        ),
+                    ),
+                )
+
+    def _approval_close_activities(self):
+        activity_type = self._approval_activity_type()
+        activities = self.sudo().activity_ids.filtered(
+            lambda a: a.activity_type_id == activity_type
+        )
+        activities.unlink()
+
+    def _approval_schedule_review(self, message):
+        """Emergency approvals are reviewed afterwards by the controllers."""
+        self.ensure_one()
+        activity_type = self.env.ref(
+            "sales_internal_control.mail_activity_type_emergency_review"
+        )
+        controllers = self.env.ref(
+            "sales_internal_control.group_control_manager"
+        ).users.filtered(lambda u: not u.share and u != self.env.user)
+        for user in controllers:
+            self.sudo().activity_schedule(
+                activity_type_id=activity_type.id,
+                user_id=user.id,
+                summary=self.env._("Review emergency approval"),
+                note=message,
+            )
+
+    # ----------------------------------------------------------------- actions
+    def action_view_approval_requests(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "sales_internal_control.control_approval_request_action"
+        )
+        action["domain"] = [("res_model", "=", self._name), ("res_id", "=", self.id)]
+        action["context"] = {"active_test": False}
+        return action

@@ -1,0 +1,34 @@
+from odoo import models
+
+
+class SaleOrder(models.Model):
+    _name = "sale.order"
+    _inherit = ["sale.order", "control.approval.mixin"]
+
+    def _approval_get_amount(self):
+        self.ensure_one()
+        # currency_rate: company currency to order currency, at the order date
+        return self.company_id.currency_id.round(
+            self.amount_total / (self.currency_rate or 1.0)
+        )
+
+    def _approval_get_discount(self):
+        self.ensure_one()
+        return max(self.order_line.mapped("discount") or [0.0])
+
+    def _approval_enabled(self):
+        self.ensure_one()
+        return self.company_id.control_approval_sale
+
+    def _approval_action(self):
+        return self.action_confirm()
+
+    def action_confirm(self):
+        # Orders Odoo would refuse anyway go straight to its error message.
+        candidates = self.filtered(
+            lambda order: not order._confirmation_error_message()
+        )
+        to_confirm = self - candidates._approval_route()
+        if not to_confirm:
+            return True
+        return super(SaleOrder, to_confirm).action_confirm()

@@ -1,0 +1,106 @@
+from odoo import Command
+from odoo.tests import new_test_user
+from odoo.tests.common import TransactionCase
+
+
+class ApprovalCase(TransactionCase):
+    """Users, a customer, a product and helpers; no rule of the database applies."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["control.approval.rule"].search([]).active = False
+        cls.company = cls.env.company
+        cls.salesman = new_test_user(
+            cls.env,
+            login="ic_appr_salesman",
+            groups="sales_team.group_sale_salesman_all_leads,account.group_account_invoice",
+        )
+        cls.sales_manager = new_test_user(
+            cls.env,
+            login="ic_appr_manager",
+            groups="sales_team.group_sale_manager,"
+            "sales_internal_control.group_control_user",
+        )
+        cls.controller = new_test_user(
+            cls.env,
+            login="ic_appr_controller",
+            groups="sales_team.group_sale_manager,"
+            "sales_internal_control.group_control_manager",
+        )
+        cls.emergency = new_test_user(
+            cls.env,
+            login="ic_appr_emergency",
+            groups="sales_team.group_sale_salesman,"
+            "sales_internal_control.group_emergency_approver",
+        )
+        cls.outsider = new_test_user(
+            cls.env, login="ic_appr_outsider", groups="sales_team.group_sale_salesman"
+        )
+        cls.partner = cls.env["res.partner"].create({"name": "Approval Customer"})
+        cls.product = cls.env["product.product"].create(
+            {"name": "Approval Item", "list_price": 100.0, "invoice_policy": "order"}
+        )
+        cls.manager_group = cls.env.ref("sales_team.group_sale_manager")
+        cls.controller_group = cls.env.ref(
+            "sales_internal_control.group_control_manager"
+        )
+
+    @classmethod
+    def _rule(cls, model="sale.order", tiers=None, **values):
+        tiers = tiers or [("Sales manager", cls.manager_group)]
+        return cls.env["control.approval.rule"].create(
+            dict(
+                {
+                    "name": f"Rule {model} {values}",
+                    "model_name": model,
+                    "tier_ids": [
+                        Command.create(
+                            {
+                                "sequence": index,
+                                "name": name,
+                                "group_id": approver.id
+                                if approver._name == "res.groups"
+                                else False,
+                                "user_id": approver.id
+                                if approver._name == "res.users"
+                                else False,
+                            }
+                        )
+                        for index, (name, approver) in enumerate(tiers, start=1)
+                    ],
+                },
+                **values,
+            )
+        )
+
+    def _order(self, price=100.0, discount=0.0, user=None, qty=1):
+        return (
+            self.env["sale.order"]
+            .with_user(user or self.salesman)
+            .create(
+                {
+                    "partner_id": self.partner.id,
+                    "order_line": [
+                        Command.create(
+                            {
+                                "product_id": self.product.id,
+                                "product_uom_qty": qty,
+                                "price_unit": price,
+                                "discount": discount,
+                                "tax_id": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+
+    def _logs(self, record, event):
+        return self.env["control.log"].search(
+            [
+                ("res_model", "=", record._name),
+                ("res_id", "=", record.id),
+                ("event", "=", event),
+            ]
+        )

@@ -1,0 +1,2 @@
+from . import control_approval_reason
+from . import control_log_export
