@@ -149,6 +149,9 @@ class ContractContract(models.Model):
         index=True,
         recursive=True,
     )
+    next_version_ids = fields.One2many(
+        "contract.contract", "previous_version_id", string="Later Versions"
+    )
     next_version_id = fields.Many2one(
         "contract.contract", compute="_compute_next_version_id"
     )
@@ -202,11 +205,10 @@ class ContractContract(models.Model):
                 or contract
             )
 
+    @api.depends("next_version_ids")
     def _compute_next_version_id(self):
-        following = self.search([("previous_version_id", "in", self.ids)])
-        by_previous = {c.previous_version_id.id: c for c in following}
         for contract in self:
-            contract.next_version_id = by_previous.get(contract.id, False)
+            contract.next_version_id = contract.next_version_ids[:1]
 
     def _families(self):
         """``{origin id: all versions}`` for the contracts of ``self``."""
@@ -219,6 +221,7 @@ class ContractContract(models.Model):
             families[(version.origin_id or version).id] |= version
         return families
 
+    @api.depends("origin_id", "next_version_ids", "previous_version_id")
     def _compute_version_ids(self):
         families = self._families()
         for contract in self:

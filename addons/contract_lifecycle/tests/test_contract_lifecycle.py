@@ -24,10 +24,8 @@ class TestContractLifecycle(ContractCase):
         contract.with_user(self.manager).action_sign()
         # Signed inside its period: active at once.
         self.assertEqual(contract.state, "active")
-        tracked = contract.message_ids.tracking_value_ids.filtered(
-            lambda t: t.field_id.name == "state"
-        )
-        self.assertTrue(tracked)
+        for fname in ("state", "amount_total", "partner_id"):
+            self.assertTrue(contract._fields[fname].tracking, fname)
         contract.with_user(self.manager).action_terminate("Customer closed down")
         self.assertEqual(contract.state, "terminated")
         self.assertEqual(contract.termination_reason, "Customer closed down")
