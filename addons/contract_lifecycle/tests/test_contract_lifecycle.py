@@ -1,5 +1,6 @@
 from datetime import date
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tests.common import freeze_time
@@ -248,3 +249,61 @@ class TestContractCron(ContractCase):
             self.env["contract.contract"]._cron_contract_lifecycle()
         self.assertEqual(contract.risk_level, "high")
         self.assertEqual(contract.overdue_amount, 300.0)
+
+
+@tagged("post_install", "-at_install")
+class TestContractApprovalEngine(ContractCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.director = new_test_user(
+            cls.env,
+            login="ic_ct_director",
+            groups="sales_team.group_sale_manager",
+        )
+        cls.rule = cls.env["control.approval.rule"].create(
+            {
+                "name": "Large contracts",
+                "model_name": "contract.contract",
+                "amount_min": 50000.0,
+                "tier_ids": [
+                    Command.create(
+                        {
+                            "sequence": 1,
+                            "name": "Director",
+                            "user_id": cls.director.id,
+                        }
+                    )
+                ],
+            }
+        )
+
+    def test_small_contract_skips_the_engine(self):
+        contract = self._signed_contract(amount_total=1000.0)
+        self.assertEqual(contract.approval_state, "none")
+        self.assertEqual(contract.state, "active")
+
+    def test_large_contract_waits_for_tiers(self):
+        contract = self._contract(amount_total=80000.0)
+        self._attach(contract)
+        contract.action_submit()
+        self.assertEqual(contract.approval_state, "pending")
+        request = contract.approval_request_ids
+        self.assertEqual(len(request), 1)
+        self.assertEqual(request.user_id, self.director)
+        contract.with_user(self.manager).action_approve()
+        self.assertEqual(contract.state, "to_approve")
+        request.with_user(self.director).action_approve()
+        self.assertEqual(contract.approval_state, "approved")
+        self.assertEqual(contract.state, "approved")
+        self.assertEqual(contract.approved_by_id, self.manager)
+
+    def test_tiers_before_manager(self):
+        contract = self._contract(amount_total=80000.0)
+        self._attach(contract)
+        contract.action_submit()
+        contract.approval_request_ids.with_user(self.director).action_approve()
+        # The engine approved; the contract manager has not yet.
+        self.assertEqual(contract.state, "to_approve")
+        contract.with_user(self.manager).action_approve()
+        self.assertEqual(contract.state, "approved")
