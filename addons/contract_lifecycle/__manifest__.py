@@ -21,5 +21,6 @@
         "views/res_config_settings_views.xml",
         "views/contract_lifecycle_menus.xml",
     ],
+    "demo": ["demo/contract_contract_demo.xml"],
     "installable": True,
 }

@@ -6,7 +6,6 @@ class AccountMove(models.Model):
 
     contract_id = fields.Many2one(
         "contract.contract",
-        string="Contract",
         index="btree_not_null",
         check_company=True,
         tracking=True,
