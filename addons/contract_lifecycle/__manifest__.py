@@ -9,6 +9,18 @@
     "depends": ["sales_internal_control"],
     "data": [
         "security/contract_lifecycle_groups.xml",
+        "security/ir.model.access.csv",
+        "security/contract_lifecycle_rules.xml",
+        "data/ir_sequence_data.xml",
+        "data/mail_activity_type_data.xml",
+        "data/ir_cron_data.xml",
+        "wizards/contract_terminate_wizard_views.xml",
+        "views/contract_contract_views.xml",
+        "views/sale_order_views.xml",
+        "views/account_move_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/contract_lifecycle_menus.xml",
     ],
+    "demo": ["demo/contract_contract_demo.xml"],
     "installable": True,
 }

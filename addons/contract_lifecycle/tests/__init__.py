@@ -1,1 +1,3 @@
 from . import test_install
+from . import test_contract_lifecycle
+from . import test_contract_invoicing

@@ -1,0 +1,973 @@
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import format_amount, format_date
+
+# Fields that a signed contract keeps until an amendment (a new version).
+LOCKED_FIELDS = {
+    "partner_id",
+    "amount_total",
+    "currency_id",
+    "date_start",
+    "date_end",
+    "contract_type",
+    "company_id",
+}
+LOCKED_STATES = ("signed", "active", "expired", "terminated")
+INVOICE_TYPES = {
+    "sale": ("out_invoice", "out_refund"),
+    "purchase": ("in_invoice", "in_refund"),
+}
+
+
+class ContractContract(models.Model):
+    """A customer or vendor contract, from draft to expiry.
+
+    Versions: :meth:`action_amend` copies a signed or active contract into a
+    new draft version (``previous_version_id``); all versions share
+    ``origin_id``. When a new version becomes active, the version it replaces
+    is terminated (``superseded_by_id`` set), and the draft invoices and open
+    sale orders of the old version move to the new one. Amounts invoiced and
+    paid are counted over all the versions of a contract.
+    """
+
+    _name = "contract.contract"
+    _description = "Contract"
+    _inherit = ["mail.thread", "mail.activity.mixin", "control.approval.mixin"]
+    _order = "date_start desc, name desc, version desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        string="Reference",
+        required=True,
+        copy=False,
+        readonly=True,
+        default="/",
+        index="trigram",
+        tracking=True,
+    )
+    title = fields.Char(help="What the contract is about.")
+    partner_id = fields.Many2one(
+        "res.partner",
+        required=True,
+        tracking=True,
+        index=True,
+        check_company=True,
+    )
+    commercial_partner_id = fields.Many2one(
+        related="partner_id.commercial_partner_id", store=True, index=True
+    )
+    contract_type = fields.Selection(
+        [("sale", "Customer Contract"), ("purchase", "Vendor Contract")],
+        string="Type",
+        required=True,
+        default="sale",
+        tracking=True,
+    )
+    amount_total = fields.Monetary(
+        string="Contract Amount", tracking=True, currency_field="currency_id"
+    )
+    currency_id = fields.Many2one(
+        "res.currency",
+        required=True,
+        default=lambda self: self.env.company.currency_id,
+        tracking=True,
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        default=lambda self: self.env.company,
+        index=True,
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Responsible",
+        default=lambda self: self.env.user,
+        tracking=True,
+        index=True,
+        domain="[('share', '=', False)]",
+    )
+    team_id = fields.Many2one(
+        "crm.team", string="Sales Team", index=True, tracking=True, check_company=True
+    )
+    date_start = fields.Date(
+        string="Start Date", required=True, default=fields.Date.context_today
+    )
+    date_end = fields.Date(string="End Date", required=True, tracking=True)
+    renewal_notice_days = fields.Integer(
+        default=30,
+        help="The responsible gets a renewal activity this many days before "
+        "the end date.",
+    )
+    renewal_activity_date = fields.Date(
+        copy=False,
+        readonly=True,
+        help="When the renewal activity was scheduled (it is scheduled once).",
+    )
+    payment_term_id = fields.Many2one(
+        "account.payment.term", check_company=True, tracking=True
+    )
+    delivery_terms = fields.Text()
+    penalty_terms = fields.Text()
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("to_approve", "To Approve"),
+            ("approved", "Approved"),
+            ("signed", "Signed"),
+            ("active", "Active"),
+            ("expired", "Expired"),
+            ("terminated", "Terminated"),
+        ],
+        default="draft",
+        required=True,
+        copy=False,
+        readonly=True,
+        tracking=True,
+        index=True,
+        group_expand=True,
+    )
+    approved_by_id = fields.Many2one("res.users", copy=False, readonly=True)
+    approved_date = fields.Datetime(copy=False, readonly=True)
+    signed_date = fields.Date(copy=False, readonly=True, tracking=True)
+    termination_reason = fields.Text(copy=False, readonly=True, tracking=True)
+    version = fields.Integer(default=1, required=True, readonly=True, copy=False)
+    previous_version_id = fields.Many2one(
+        "contract.contract",
+        readonly=True,
+        copy=False,
+        index=True,
+        check_company=True,
+    )
+    origin_id = fields.Many2one(
+        "contract.contract",
+        string="Original Version",
+        compute="_compute_origin_id",
+        store=True,
+        index=True,
+        recursive=True,
+    )
+    next_version_ids = fields.One2many(
+        "contract.contract", "previous_version_id", string="Later Versions"
+    )
+    next_version_id = fields.Many2one(
+        "contract.contract", compute="_compute_next_version_id"
+    )
+    superseded_by_id = fields.Many2one(
+        "contract.contract", copy=False, readonly=True, index="btree_not_null"
+    )
+    version_ids = fields.Many2many(
+        "contract.contract", string="Versions", compute="_compute_version_ids"
+    )
+    version_count = fields.Integer(compute="_compute_version_ids")
+    sale_order_ids = fields.One2many("sale.order", "contract_id", readonly=True)
+    invoice_ids = fields.One2many("account.move", "contract_id", readonly=True)
+    sale_order_count = fields.Integer(compute="_compute_document_counts")
+    invoice_count = fields.Integer(compute="_compute_document_counts")
+    amount_invoiced = fields.Monetary(
+        compute="_compute_amounts",
+        help="Posted invoices minus posted refunds, over all the versions of "
+        "this contract (taxes included).",
+    )
+    amount_remaining = fields.Monetary(compute="_compute_amounts")
+    amount_paid = fields.Monetary(
+        compute="_compute_amounts",
+        help="Paid part of the posted invoices minus the paid part of the "
+        "posted refunds, over all versions.",
+    )
+    risk_level = fields.Selection(
+        [("normal", "Normal"), ("high", "High")],
+        compute="_compute_risk_level",
+        store=True,
+        tracking=True,
+        help="High when the contract has overdue unpaid invoices; refreshed "
+        "when invoices change and by the daily contract cron.",
+    )
+    overdue_amount = fields.Monetary(compute="_compute_risk_level", store=True)
+
+    _sql_constraints = [
+        (
+            "version_positive",
+            "CHECK(version >= 1)",
+            "A contract version starts at 1.",
+        ),
+    ]
+
+    # ---------------------------------------------------------------- computes
+    @api.depends("previous_version_id.origin_id")
+    def _compute_origin_id(self):
+        for contract in self:
+            contract.origin_id = (
+                contract.previous_version_id.origin_id
+                or contract.previous_version_id
+                or contract
+            )
+
+    @api.depends("next_version_ids")
+    def _compute_next_version_id(self):
+        for contract in self:
+            contract.next_version_id = contract.next_version_ids[:1]
+
+    def _families(self):
+        """``{origin id: all versions}`` for the contracts of ``self``."""
+        origins = self.origin_id | self.filtered(lambda c: not c.origin_id)
+        versions = self.with_context(active_test=False).search(
+            [("origin_id", "in", origins.ids)]
+        )
+        families = defaultdict(lambda: self.browse())
+        for version in versions | self:
+            families[(version.origin_id or version).id] |= version
+        return families
+
+    @api.depends("origin_id", "next_version_ids", "previous_version_id")
+    def _compute_version_ids(self):
+        families = self._families()
+        for contract in self:
+            versions = families[(contract.origin_id or contract).id].sorted("version")
+            contract.version_ids = versions
+            contract.version_count = len(versions)
+
+    def _compute_document_counts(self):
+        orders = dict(
+            self.env["sale.order"]._read_group(
+                [("contract_id", "in", self.ids)], ["contract_id"], ["__count"]
+            )
+        )
+        invoices = dict(
+            self.env["account.move"]._read_group(
+                [("contract_id", "in", self.ids)], ["contract_id"], ["__count"]
+            )
+        )
+        for contract in self:
+            contract.sale_order_count = orders.get(contract, 0)
+            contract.invoice_count = invoices.get(contract, 0)
+
+    def _attachment_counts(self):
+        groups = (
+            self.env["ir.attachment"]
+            .sudo()
+            ._read_group(
+                [("res_model", "=", self._name), ("res_id", "in", self.ids)],
+                ["res_id"],
+                ["__count"],
+            )
+        )
+        return dict(groups)
+
+    def _invoiced_by_contract(self):
+        """Amounts of the posted invoices, grouped per contract (any version).
+
+        One ``_read_group`` on ``account.move`` for the whole batch.
+
+        :return: ``{contract id: {"invoiced", "paid", "residual"}}``, refunds
+            counted negative.
+        """
+        totals = defaultdict(lambda: {"invoiced": 0.0, "paid": 0.0})
+        if not self.ids:
+            return totals
+        groups = (
+            self.env["account.move"]
+            .sudo()
+            ._read_group(
+                [
+                    ("contract_id", "in", self.ids),
+                    ("state", "=", "posted"),
+                    (
+                        "move_type",
+                        "in",
+                        ("out_invoice", "out_refund", "in_invoice", "in_refund"),
+                    ),
+                ],
+                ["contract_id", "move_type"],
+                ["amount_total:sum", "amount_residual:sum"],
+            )
+        )
+        for contract, move_type, total, residual in groups:
+            sign = -1 if move_type.endswith("refund") else 1
+            totals[contract.id]["invoiced"] += sign * total
+            totals[contract.id]["paid"] += sign * (total - residual)
+        return totals
+
+    def _family_invoiced(self):
+        """``{contract id: {"invoiced", "paid"}}`` summed over each family."""
+        families = self._families()
+        all_versions = self.browse().union(*families.values())
+        per_version = all_versions._invoiced_by_contract()
+        result = {}
+        for contract in self:
+            family = families[(contract.origin_id or contract).id]
+            result[contract.id] = {
+                key: sum(per_version[v.id][key] for v in family)
+                for key in ("invoiced", "paid")
+            }
+        return result
+
+    @api.depends("amount_total", "invoice_ids.state", "invoice_ids.amount_residual")
+    def _compute_amounts(self):
+        real = self.filtered("id")
+        totals = real._family_invoiced()
+        for contract in self:
+            amounts = totals.get(contract.id, {"invoiced": 0.0, "paid": 0.0})
+            contract.amount_invoiced = amounts["invoiced"]
+            contract.amount_paid = amounts["paid"]
+            contract.amount_remaining = contract.amount_total - amounts["invoiced"]
+
+    @api.depends(
+        "invoice_ids.payment_state",
+        "invoice_ids.invoice_date_due",
+        "invoice_ids.state",
+        "invoice_ids.amount_residual",
+    )
+    def _compute_risk_level(self):
+        today = fields.Date.context_today(self)
+        overdue = {}
+        ids = [cid for cid in self.ids if cid]
+        if ids:
+            groups = (
+                self.env["account.move"]
+                .sudo()
+                ._read_group(
+                    [
+                        ("contract_id", "in", ids),
+                        ("state", "=", "posted"),
+                        ("move_type", "in", ("out_invoice", "in_invoice")),
+                        ("payment_state", "in", ("not_paid", "partial")),
+                        ("invoice_date_due", "<", today),
+                    ],
+                    ["contract_id"],
+                    ["amount_residual:sum"],
+                )
+            )
+            overdue = {contract.id: residual for contract, residual in groups}
+        for contract in self:
+            amount = overdue.get(contract.id, 0.0)
+            contract.overdue_amount = amount
+            contract.risk_level = (
+                "high"
+                if contract.currency_id.compare_amounts(amount, 0.0) > 0
+                else "normal"
+            )
+
+    @api.depends("name", "version", "title")
+    def _compute_display_name(self):
+        for contract in self:
+            name = contract.name or "/"
+            if contract.version > 1:
+                name = self.env._(
+                    "%(name)s v%(version)s", name=name, version=contract.version
+                )
+            if contract.title:
+                name = f"{name} - {contract.title}"
+            contract.display_name = name
+
+    # ------------------------------------------------------------- constraints
+    @api.constrains("date_start", "date_end")
+    def _check_dates(self):
+        for contract in self:
+            if (
+                contract.date_start
+                and contract.date_end
+                and contract.date_end < contract.date_start
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Contract %(contract)s: the end date %(end)s is before "
+                        "the start date %(start)s.",
+                        contract=contract.display_name,
+                        end=format_date(self.env, contract.date_end),
+                        start=format_date(self.env, contract.date_start),
+                    )
+                )
+
+    @api.constrains("amount_total")
+    def _check_amount_total(self):
+        for contract in self:
+            if contract.currency_id.compare_amounts(contract.amount_total, 0.0) < 0:
+                raise ValidationError(
+                    self.env._(
+                        "Contract %(contract)s: the amount %(amount)s cannot be "
+                        "negative.",
+                        contract=contract.display_name,
+                        amount=format_amount(
+                            self.env, contract.amount_total, contract.currency_id
+                        ),
+                    )
+                )
+
+    @api.constrains("renewal_notice_days")
+    def _check_renewal_notice_days(self):
+        for contract in self:
+            if contract.renewal_notice_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        "Contract %(contract)s: the renewal notice %(days)s days "
+                        "cannot be negative.",
+                        contract=contract.display_name,
+                        days=contract.renewal_notice_days,
+                    )
+                )
+
+    # -------------------------------------------------------------------- CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/" and not vals.get("previous_version_id"):
+                company = self.env["res.company"].browse(
+                    vals.get("company_id") or self.env.company.id
+                )
+                vals["name"] = (
+                    self.env["ir.sequence"]
+                    .with_company(company)
+                    .next_by_code("contract.contract")
+                    or "/"
+                )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        locked_fields = LOCKED_FIELDS.intersection(vals)
+        if locked_fields and not self.env.context.get("contract_amending"):
+            locked = self.filtered(lambda c: c.state in LOCKED_STATES)
+            for contract in locked:
+                changed = [
+                    contract._fields[name].string
+                    for name in sorted(locked_fields)
+                    if contract._fields[name].convert_to_write(contract[name], contract)
+                    != contract._fields[name].convert_to_write(
+                        contract._fields[name].convert_to_cache(vals[name], contract),
+                        contract,
+                    )
+                ]
+                if changed:
+                    raise UserError(
+                        self.env._(
+                            "Contract %(contract)s is %(state)s: %(fields)s cannot "
+                            "be changed without an amendment (current amount "
+                            "%(amount)s). Use Amend to create a new version.",
+                            contract=contract.display_name,
+                            state=contract._state_label(),
+                            fields=", ".join(changed),
+                            amount=format_amount(
+                                self.env, contract.amount_total, contract.currency_id
+                            ),
+                        )
+                    )
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_draft(self):
+        for contract in self:
+            if contract.state not in ("draft", "to_approve"):
+                raise UserError(
+                    self.env._(
+                        "Contract %(contract)s is %(state)s and cannot be "
+                        "deleted; terminate it instead.",
+                        contract=contract.display_name,
+                        state=contract._state_label(),
+                    )
+                )
+
+    def _state_label(self):
+        self.ensure_one()
+        return dict(self._fields["state"]._description_selection(self.env))[self.state]
+
+    # ---------------------------------------------------------------- approval
+    def _approval_get_amount(self):
+        self.ensure_one()
+        return self.currency_id._convert(
+            self.amount_total,
+            self.company_id.currency_id,
+            self.company_id,
+            self.date_start or fields.Date.context_today(self),
+        )
+
+    def _approval_action(self):
+        """The last tier approved: finish the manager's approval if given."""
+        ready = self.filtered(lambda c: c.state == "to_approve" and c.approved_by_id)
+        ready.sudo()._set_approved()
+        return True
+
+    # ----------------------------------------------------------------- actions
+    def _check_state(self, states, action):
+        wrong = self.filtered(lambda c: c.state not in states)
+        if wrong:
+            labels = dict(self._fields["state"]._description_selection(self.env))
+            raise UserError(
+                self.env._(
+                    "%(action)s is not possible for contract %(contract)s in "
+                    "state %(state)s (expected: %(expected)s).",
+                    action=action,
+                    contract=wrong[0].display_name,
+                    state=wrong[0]._state_label(),
+                    expected=", ".join(labels[s] for s in states),
+                )
+            )
+
+    def _check_contract_manager(self, action):
+        if not self.env.user.has_group("contract_lifecycle.group_contract_manager"):
+            raise AccessError(
+                self.env._(
+                    "%(action)s of contract %(contract)s is reserved to contract "
+                    "managers; %(user)s is not one.",
+                    action=action,
+                    contract=", ".join(self.mapped("display_name")),
+                    user=self.env.user.name,
+                )
+            )
+
+    def action_submit(self):
+        """Draft -> To Approve; customer contracts need their attachments.
+
+        Large contracts are also sent to the approval engine (rules on
+        ``contract.contract``).
+        """
+        self._check_state(("draft",), self.env._("Submitting"))
+        attachments = self._attachment_counts()
+        for contract in self.filtered(lambda c: c.contract_type == "sale"):
+            if not attachments.get(contract.id):
+                raise UserError(
+                    self.env._(
+                        "Contract %(contract)s for %(partner)s (%(amount)s) cannot "
+                        "be submitted: attach the customer's qualification "
+                        "documents first.",
+                        contract=contract.display_name,
+                        partner=contract.partner_id.display_name,
+                        amount=format_amount(
+                            self.env, contract.amount_total, contract.currency_id
+                        ),
+                    )
+                )
+        self.write({"state": "to_approve"})
+        self._approval_route()
+        return True
+
+    def action_approve(self):
+        """To Approve -> Approved, by a contract manager who did not create it.
+
+        When an approval rule applies, the contract stays To Approve until the
+        last tier is approved, then it is approved automatically.
+        """
+        self._check_state(("to_approve",), self.env._("Approving"))
+        self._check_contract_manager(self.env._("Approval"))
+        for contract in self:
+            if contract.create_uid == self.env.user:
+                raise AccessError(
+                    self.env._(
+                        "Segregation of duties: %(user)s created contract "
+                        "%(contract)s and cannot approve it; another contract "
+                        "manager must.",
+                        user=self.env.user.name,
+                        contract=contract.display_name,
+                    )
+                )
+        self.write(
+            {"approved_by_id": self.env.uid, "approved_date": fields.Datetime.now()}
+        )
+        waiting = self._approval_route()
+        for contract in waiting:
+            contract.message_post(
+                body=self.env._(
+                    "Approved by %(user)s; waiting for the approval tiers before "
+                    "the contract is approved.",
+                    user=self.env.user.name,
+                )
+            )
+        (self - waiting)._set_approved()
+        return True
+
+    def _set_approved(self):
+        self.write({"state": "approved"})
+
+    def action_sign(self):
+        """Approved -> Signed; active at once when the start date is reached."""
+        self._check_state(("approved",), self.env._("Signing"))
+        self._check_contract_manager(self.env._("Signature"))
+        self.write({"state": "signed", "signed_date": fields.Date.context_today(self)})
+        today = fields.Date.context_today(self)
+        self.filtered(lambda c: c.date_start <= today <= c.date_end)._activate()
+        return True
+
+    def _activate(self):
+        """Signed -> Active; the version it replaces is superseded."""
+        self.write({"state": "active"})
+        for contract in self:
+            previous = contract.version_ids.filtered(
+                lambda v, contract=contract: (
+                    v != contract and v.state in ("signed", "active", "approved")
+                )
+            )
+            if not previous:
+                continue
+            reason = self.env._(
+                "Superseded by version %(version)s (%(contract)s).",
+                version=contract.version,
+                contract=contract.display_name,
+            )
+            previous.write(
+                {
+                    "state": "terminated",
+                    "superseded_by_id": contract.id,
+                    "termination_reason": reason,
+                }
+            )
+            for old in previous:
+                old.message_post(body=reason)
+            # Open documents follow the contract to its new version.
+            self.env["account.move"].sudo().search(
+                [("contract_id", "in", previous.ids), ("state", "=", "draft")]
+            ).write({"contract_id": contract.id})
+            self.env["sale.order"].sudo().search(
+                [
+                    ("contract_id", "in", previous.ids),
+                    ("state", "in", ("draft", "sent", "sale")),
+                ]
+            ).write({"contract_id": contract.id})
+
+    def action_terminate(self, reason=False):
+        """Any non-final state -> Terminated, with a reason (required)."""
+        if not reason or not str(reason).strip():
+            raise UserError(
+                self.env._(
+                    "Terminating contract %(contract)s needs a reason.",
+                    contract=", ".join(self.mapped("display_name")),
+                )
+            )
+        self._check_state(
+            ("draft", "to_approve", "approved", "signed", "active"),
+            self.env._("Termination"),
+        )
+        self._check_contract_manager(self.env._("Termination"))
+        self.write({"state": "terminated", "termination_reason": reason})
+        for contract in self:
+            contract.message_post(
+                body=self.env._(
+                    "Terminated by %(user)s: %(reason)s",
+                    user=self.env.user.name,
+                    reason=reason,
+                )
+            )
+        return True
+
+    def action_amend(self):
+        """Create the next version as a draft; this one stays as history."""
+        self.ensure_one()
+        self._check_state(("signed", "active"), self.env._("Amending"))
+        if self.next_version_id:
+            raise UserError(
+                self.env._(
+                    "Contract %(contract)s already has a version %(version)s "
+                    "(%(state)s); amend that one.",
+                    contract=self.display_name,
+                    version=self.next_version_id.version,
+                    state=self.next_version_id._state_label(),
+                )
+            )
+        new = self.copy(
+            {
+                "name": self.name,
+                "version": self.version + 1,
+                "previous_version_id": self.id,
+                "date_start": max(self.date_start, fields.Date.context_today(self)),
+            }
+        )
+        new.message_post(
+            body=self.env._(
+                "Amendment of %(contract)s (version %(version)s).",
+                contract=self.display_name,
+                version=self.version,
+            )
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": new.id,
+            "view_mode": "form",
+        }
+
+    def action_draft(self):
+        """To Approve -> Draft (to correct it), voiding any approval round."""
+        self._check_state(("to_approve",), self.env._("Resetting to draft"))
+        for contract in self.filtered(lambda c: c.approval_state == "pending"):
+            contract._approval_end_round("none")
+        self.write({"state": "draft", "approved_by_id": False, "approved_date": False})
+        return True
+
+    # ---------------------------------------------------- invoice validation
+    @api.model
+    def _check_documents(self, items):
+        """Check documents against their contracts, in one batch.
+
+        :param items: list of ``(document, contract, amount, partner,
+            currency)``; ``amount`` in the document's currency.
+        Locks the contracts (concurrent checks on the same contract
+        serialize), then one grouped query gives what is invoiced; the
+        documents of the batch add up in order. A failure writes a
+        ``blocked`` log line that survives the rollback, and raises.
+        """
+        contracts = self.browse().union(*(item[1] for item in items)).sudo()
+        if not contracts:
+            return
+        self.env["control.log"]._lock_for_check(contracts)
+        invoiced = contracts._family_invoiced()
+        added = defaultdict(float)
+        for document, contract, amount, partner, currency in items:
+            contract = contract.sudo()
+            message = contract._document_error(
+                document,
+                amount,
+                partner,
+                currency,
+                invoiced[contract.id]["invoiced"] + added[contract.origin_id.id],
+            )
+            if message:
+                self.env["control.log"]._log_detached(
+                    "blocked",
+                    document,
+                    message,
+                    amount=abs(
+                        currency._convert(
+                            amount,
+                            document.company_id.currency_id,
+                            document.company_id,
+                            fields.Date.context_today(self),
+                        )
+                    ),
+                )
+                raise UserError(message)
+            added[contract.origin_id.id] += amount
+
+    def _document_error(self, document, amount, partner, currency, invoiced):
+        """The reason ``document`` may not use this contract, or False."""
+        self.ensure_one()
+        fmt = self._format_amount
+        if self.state not in ("signed", "active"):
+            return self.env._(
+                "%(document)s cannot use contract %(contract)s: the contract is "
+                "%(state)s, it must be signed or active.",
+                document=document.display_name,
+                contract=self.display_name,
+                state=self._state_label(),
+            )
+        if partner.commercial_partner_id != self.partner_id.commercial_partner_id:
+            return self.env._(
+                "%(document)s is for %(partner)s but contract %(contract)s is "
+                "with %(contract_partner)s.",
+                document=document.display_name,
+                partner=partner.commercial_partner_id.display_name,
+                contract=self.display_name,
+                contract_partner=self.partner_id.commercial_partner_id.display_name,
+            )
+        if currency != self.currency_id:
+            return self.env._(
+                "%(document)s is in %(currency)s but contract %(contract)s is in "
+                "%(contract_currency)s.",
+                document=document.display_name,
+                currency=currency.name,
+                contract=self.display_name,
+                contract_currency=self.currency_id.name,
+            )
+        tolerance = self.company_id.contract_invoice_tolerance_pct
+        ceiling = self.amount_total * (1 + tolerance / 100.0)
+        if self.currency_id.compare_amounts(invoiced + amount, ceiling) > 0:
+            return self.env._(
+                "%(document)s would exceed contract %(contract)s: contract amount "
+                "%(amount)s (tolerance %(tolerance)s%%, ceiling %(ceiling)s), "
+                "already invoiced %(invoiced)s, this document adds %(added)s, "
+                "remaining %(remaining)s.",
+                document=document.display_name,
+                contract=self.display_name,
+                amount=fmt(self.amount_total),
+                tolerance=tolerance,
+                ceiling=fmt(ceiling),
+                invoiced=fmt(invoiced),
+                added=fmt(amount),
+                remaining=fmt(ceiling - invoiced),
+            )
+        return False
+
+    def _format_amount(self, amount):
+        return format_amount(self.env, amount, self.currency_id)
+
+    # --------------------------------------------------------------- smart btns
+    def action_view_invoices(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+            if self.contract_type == "sale"
+            else "account.action_move_in_invoice_type"
+        )
+        action["domain"] = [("contract_id", "in", self.version_ids.ids)]
+        action["context"] = {
+            "default_contract_id": self.id,
+            "default_partner_id": self.partner_id.id,
+            "default_move_type": "out_invoice"
+            if self.contract_type == "sale"
+            else "in_invoice",
+        }
+        return action
+
+    def action_view_sale_orders(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")
+        action["domain"] = [("contract_id", "in", self.version_ids.ids)]
+        action["context"] = {
+            "default_contract_id": self.id,
+            "default_partner_id": self.partner_id.id,
+        }
+        return action
+
+    def action_view_versions(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Versions of %(contract)s", contract=self.name),
+            "res_model": self._name,
+            "view_mode": "list,form",
+            "domain": [("id", "in", self.version_ids.ids)],
+        }
+
+    # ------------------------------------------------------------------- cron
+    @api.model
+    def _cron_contract_lifecycle(self):
+        """Daily: activate, expire, renewal activities, risk levels."""
+        today = fields.Date.context_today(self)
+        to_activate = self.search(
+            [
+                ("state", "=", "signed"),
+                ("date_start", "<=", today),
+                ("date_end", ">=", today),
+            ]
+        )
+        to_activate._activate()
+        to_expire = self.search(
+            [("state", "in", ("signed", "active")), ("date_end", "<", today)]
+        )
+        to_expire.write({"state": "expired"})
+        to_renew = self.search(
+            [("state", "=", "active"), ("renewal_activity_date", "=", False)]
+        )
+        to_renew = to_renew.filtered(
+            lambda c: c.date_end - timedelta(days=c.renewal_notice_days) <= today
+        )
+        to_renew._schedule_renewal(today)
+        watched = self.search([("state", "in", ("signed", "active", "expired"))])
+        self.env.add_to_compute(self._fields["risk_level"], watched)
+        self.env.add_to_compute(self._fields["overdue_amount"], watched)
+        watched._recompute_recordset(["risk_level", "overdue_amount"])
+        return True
+
+    def _schedule_renewal(self, today):
+        activity_type = self.env.ref(
+            "contract_lifecycle.mail_activity_type_contract_renewal"
+        )
+        for contract in self:
+            contract.activity_schedule(
+                activity_type_id=activity_type.id,
+                user_id=(contract.user_id or contract.create_uid).id,
+                date_deadline=contract.date_end,
+                summary=self.env._(
+                    "Renew %(contract)s (ends %(end)s)",
+                    contract=contract.display_name,
+                    end=format_date(self.env, contract.date_end),
+                ),
+            )
+        self.write({"renewal_activity_date": today})
+
+    # ------------------------------------------------------------------ export
+    def _ledger_rows(self):
+        """One row per posted invoice or refund, with running totals."""
+        families = self._families()
+        versions = self.browse().union(*families.values())
+        moves = (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [("contract_id", "in", versions.ids), ("state", "=", "posted")],
+                order="invoice_date, id",
+            )
+        )
+        moves_by_contract = moves.grouped("contract_id")
+        rows = []
+        type_labels = dict(
+            self.env["account.move"]
+            ._fields["move_type"]
+            ._description_selection(self.env)
+        )
+        for contract in self.sorted(lambda c: (c.name, c.version)):
+            cumulative = 0.0
+            family = families[(contract.origin_id or contract).id]
+            family_moves = (
+                self.env["account.move"]
+                .sudo()
+                .union(*(moves_by_contract.get(v, moves.browse()) for v in family))
+                .sorted(lambda m: (m.invoice_date or m.date, m.id))
+            )
+            rows.append(
+                (
+                    contract.display_name,
+                    contract.version,
+                    contract.partner_id.display_name,
+                    contract._state_label(),
+                    contract.currency_id.name,
+                    contract.amount_total,
+                    "",
+                    False,
+                    "",
+                    False,
+                    False,
+                    False,
+                    contract.amount_invoiced,
+                    contract.amount_remaining,
+                )
+            )
+            for move in family_moves:
+                sign = -1 if move.move_type.endswith("refund") else 1
+                cumulative += sign * move.amount_total
+                rows.append(
+                    (
+                        contract.display_name,
+                        move.contract_id.version,
+                        move.partner_id.display_name,
+                        contract._state_label(),
+                        move.currency_id.name,
+                        False,
+                        move.name,
+                        move.invoice_date,
+                        type_labels.get(move.move_type, move.move_type),
+                        sign * move.amount_total,
+                        sign * (move.amount_total - move.amount_residual),
+                        move.invoice_date_due,
+                        cumulative,
+                        contract.amount_total - cumulative,
+                    )
+                )
+        return rows
+
+    def _ledger_headers(self):
+        _ = self.env._
+        return [
+            (_("Contract"), "text"),
+            (_("Version"), "number"),
+            (_("Partner"), "text"),
+            (_("Status"), "text"),
+            (_("Currency"), "text"),
+            (_("Contract Amount"), "monetary"),
+            (_("Document"), "text"),
+            (_("Date"), "date"),
+            (_("Type"), "text"),
+            (_("Amount"), "monetary"),
+            (_("Paid"), "monetary"),
+            (_("Due Date"), "date"),
+            (_("Invoiced (cumulative)"), "monetary"),
+            (_("Remaining"), "monetary"),
+        ]
+
+    def action_export_ledger(self):
+        """Download the contract ledger (xlsx) of the selected contracts."""
+        return self.env["control.xlsx.export"]._xlsx_action(
+            "contract_ledger.xlsx",
+            self.env._("Contract Ledger"),
+            self._ledger_headers(),
+            self._ledger_rows(),
+        )

@@ -1,0 +1,26 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    contract_invoice_tolerance_pct = fields.Float(
+        string="Contract Invoice Tolerance (%)",
+        default=0.0,
+        help="Invoices and sale orders of a contract may exceed its amount by "
+        "this percentage (0: not at all).",
+    )
+
+    @api.constrains("contract_invoice_tolerance_pct")
+    def _check_contract_invoice_tolerance_pct(self):
+        for company in self:
+            if not 0 <= company.contract_invoice_tolerance_pct <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "Company %(company)s: the contract invoice tolerance "
+                        "%(pct)s%% must be between 0 and 100.",
+                        company=company.name,
+                        pct=company.contract_invoice_tolerance_pct,
+                    )
+                )

@@ -1,0 +1,41 @@
+from odoo import fields, models
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    contract_id = fields.Many2one(
+        "contract.contract",
+        index="btree_not_null",
+        check_company=True,
+        tracking=True,
+        domain="[('contract_type', '=', 'sale'), ('state', 'in', ('signed', 'active')),"
+        " ('commercial_partner_id', '=', commercial_partner_id)]",
+        help="The signed or active customer contract this order falls under; "
+        "its invoices carry it.",
+    )
+    commercial_partner_id = fields.Many2one(related="partner_id.commercial_partner_id")
+
+    def _action_confirm(self):
+        """Check the orders' contracts before Odoo confirms them."""
+        self._check_contract_amounts()
+        return super()._action_confirm()
+
+    def _check_contract_amounts(self):
+        items = [
+            (
+                order,
+                order.contract_id,
+                order.amount_total,
+                order.partner_id,
+                order.currency_id,
+            )
+            for order in self.filtered("contract_id")
+        ]
+        self.env["contract.contract"]._check_documents(items)
+
+    def _prepare_invoice(self):
+        values = super()._prepare_invoice()
+        if self.contract_id:
+            values["contract_id"] = self.contract_id.id
+        return values
