@@ -7,7 +7,8 @@
     i18n.py merge ADDON [PY]   update i18n/zh_CN.po from the template: keep
                                the existing translations, add new terms
                                (translated from the dict ``T`` of the Python
-                               file PY when given), drop obsolete ones
+                               file PY when given, else as another addon
+                               translates them), drop obsolete ones
 
 The template comes from Odoo (`make pot M=addon` exports it from the test
 database).
@@ -54,12 +55,26 @@ def check():
     return 1 if problems else 0
 
 
+def _shared_translations(addon_name):
+    """Terms the other addons already translate (field labels of mail.thread,
+    Company, Status...), so that one word reads the same across the suite."""
+    shared = {}
+    for po_path in sorted((ROOT / "addons").glob("*/i18n/zh_CN.po")):
+        if po_path.parent.parent.name == addon_name:
+            continue
+        for message in _read(po_path):
+            if message.id and message.string:
+                shared.setdefault(message.id, message.string)
+    return shared
+
+
 def merge(addon_name, translations=None):
     i18n = ROOT / "addons" / addon_name / "i18n"
     pot = _read(i18n / f"{addon_name}.pot")
     po_path = i18n / "zh_CN.po"
     old = _read(po_path) if po_path.exists() else None
     extra = runpy.run_path(translations)["T"] if translations else {}
+    shared = _shared_translations(addon_name)
     pot.locale = "zh_CN"
     pot.fuzzy = False
     missing = 0
@@ -67,7 +82,11 @@ def merge(addon_name, translations=None):
         if not message.id:
             continue
         previous = old.get(message.id) if old else None
-        message.string = (previous and previous.string) or extra.get(message.id, "")
+        message.string = (
+            (previous and previous.string)
+            or extra.get(message.id)
+            or shared.get(message.id, "")
+        )
         missing += not message.string
     with po_path.open("wb") as handle:
         write_po(handle, pot, width=0, omit_header=False)

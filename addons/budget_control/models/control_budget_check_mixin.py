@@ -110,8 +110,6 @@ class ControlBudgetCheckMixin(models.AbstractModel):
 
     def _budget_run_checked(self, action):
         """Run ``action()`` (the document's super call) under the budget check."""
-        if self.env.context.get("budget_skip_check"):
-            return action()
         documents = self._budget_documents_to_check()
         budgets = documents._budget_candidate_budgets()
         if not budgets:

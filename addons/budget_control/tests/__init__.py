@@ -1,2 +1,3 @@
 from . import test_install
 from . import test_budget
+from . import test_budget_approval

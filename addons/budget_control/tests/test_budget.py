@@ -62,6 +62,12 @@ class TestBudget(BudgetCommon):
         log = self._logs("blocked", po)
         self.assertEqual(len(log), 1)
         self.assertAlmostEqual(log.amount, 100.0)
+        # No context key (an XML-RPC client can send any) skips the check.
+        with self.assertRaises(UserError):
+            po.with_user(self.purchase_user).with_context(
+                budget_skip_check=True
+            ).button_confirm()
+        self.assertEqual(po.state, "draft")
 
     def test_reaching_red_exactly_blocks(self):
         self._po(900.0).button_confirm()

@@ -427,7 +427,7 @@ class ContractContract(models.Model):
 
     def write(self, vals):
         locked_fields = LOCKED_FIELDS.intersection(vals)
-        if locked_fields and not self.env.context.get("contract_amending"):
+        if locked_fields:
             locked = self.filtered(lambda c: c.state in LOCKED_STATES)
             for contract in locked:
                 changed = [

@@ -98,6 +98,9 @@ class TestContractLifecycle(ContractCase):
             contract.partner_id = self.other_partner
         with self.assertRaisesRegex(UserError, "without an amendment"):
             contract.date_end = date(2027, 6, 30)
+        with self.assertRaisesRegex(UserError, "without an amendment"):
+            # No context key (an XML-RPC client can send any) unlocks it.
+            contract.with_context(contract_amending=True).amount_total = 5000.0
         self.assertEqual(contract.amount_total, 1000.0)
         # Other fields stay editable; writing the same value is harmless.
         contract.write({"delivery_terms": "Weekly", "amount_total": 1000.0})

@@ -34,7 +34,7 @@ class TestScorecard(CreditCommon):
                 ],
             }
         )
-        today = fields.Date.today()
+        today = fields.Date.context_today(cls.scorecard)
         cls.good = cls.env["res.partner"].create(
             {"name": "Good Payer", "is_company": True}
         )
@@ -51,7 +51,7 @@ class TestScorecard(CreditCommon):
             )
 
     def test_factor_values(self):
-        today = fields.Date.today()
+        today = fields.Date.context_today(self.scorecard)
         values = self.scorecard._factor_values(self.good | self.bad)
         good, bad = values[self.good.id], values[self.bad.id]
         self.assertEqual(good["overdue_count_6m"], 0)
@@ -106,7 +106,9 @@ class TestScorecard(CreditCommon):
     def test_cron_rescore(self):
         self.env["credit.scorecard"]._cron_rescore()
         self.assertEqual(self.good.credit_grade, "A")
-        self.assertEqual(self.good.credit_score_date, fields.Date.today())
+        self.assertEqual(
+            self.good.credit_score_date, fields.Date.context_today(self.scorecard)
+        )
 
     def test_partner_rescore_action_rights(self):
         with self.assertRaises(AccessError):
@@ -170,7 +172,7 @@ class TestScorecard(CreditCommon):
 @tagged("post_install", "-at_install")
 class TestExposureReport(CreditCommon):
     def test_report_and_export(self):
-        today = fields.Date.today()
+        today = fields.Date.context_today(self.customer)
         self._order(amount=200.0).action_confirm()
         self._invoice(
             self.customer, 150.0, today - timedelta(days=30), today - timedelta(days=5)

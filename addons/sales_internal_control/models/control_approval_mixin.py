@@ -251,12 +251,14 @@ class ControlApprovalMixin(models.AbstractModel):
                 with self.env.cr.savepoint():
                     actor._approval_action()
             except UserError as error:
-                document.message_post(
-                    body=self.env._(
-                        "Approved, but the action could not be completed: %(error)s",
-                        error=str(error),
-                    )
+                message = self.env._(
+                    "Approved, but the action could not be completed: %(error)s",
+                    error=str(error),
                 )
+                document.message_post(body=message)
+                # Written after the savepoint's rollback, so it stays even
+                # where the blocking control's own line was undone with it.
+                self.env["control.log"]._log("blocked", document, message)
 
     def _approval_end_round(self, state):
         """Close the open requests of the round (rejection or void)."""
