@@ -1,4 +1,7 @@
 from odoo import fields, models
+from odoo.exceptions import UserError
+
+REFUNDS = ("out_refund", "in_refund")
 
 
 class AccountMove(models.Model):
@@ -16,18 +19,37 @@ class AccountMove(models.Model):
     )
 
     def _post(self, soft=True):
-        """Check invoices against their contracts; refunds always pass."""
+        """Check invoices against their contracts.
+
+        Refunds pass whatever the contract's state and amount (they give the
+        amount back), but must match its kind, partner and currency.
+        """
         items = [
             (
                 move,
                 move.contract_id,
-                move.amount_total,
+                -move.amount_total if move.move_type in REFUNDS else move.amount_total,
                 move.partner_id,
                 move.currency_id,
             )
-            for move in self.filtered(
-                lambda m: m.contract_id and m.move_type in ("out_invoice", "in_invoice")
-            )
+            for move in self.filtered(lambda m: m.contract_id and m.is_invoice())
         ]
         self.env["contract.contract"]._check_documents(items)
         return super()._post(soft=soft)
+
+    def write(self, vals):
+        if "contract_id" in vals and not self.env.su:
+            new_id = vals["contract_id"]
+            posted = self.filtered(
+                lambda m: m.state == "posted" and m.contract_id.id != new_id
+            )
+            if posted:
+                raise UserError(
+                    self.env._(
+                        "%(document)s is posted: its contract (%(contract)s) can "
+                        "no longer be changed; reset it to draft first.",
+                        document=posted[0].display_name,
+                        contract=posted[0].contract_id.display_name or "-",
+                    )
+                )
+        return super().write(vals)

@@ -15,7 +15,22 @@ LOCKED_FIELDS = {
     "contract_type",
     "company_id",
 }
-LOCKED_STATES = ("signed", "active", "expired", "terminated")
+# Approved or waiting for approval counts too: what is signed is what was
+# approved (reset to draft to change it).
+LOCKED_STATES = ("to_approve", "approved", "signed", "active", "expired", "terminated")
+# Set by the workflow only (the actions, the cron, amendments), never by a
+# user's or an integration's create/write: a contract cannot skip approval.
+PROTECTED_FIELDS = {
+    "state",
+    "approved_by_id",
+    "approved_date",
+    "signed_date",
+    "termination_reason",
+    "version",
+    "previous_version_id",
+    "superseded_by_id",
+    "renewal_activity_date",
+}
 INVOICE_TYPES = {
     "sale": ("out_invoice", "out_refund"),
     "purchase": ("in_invoice", "in_refund"),
@@ -410,8 +425,40 @@ class ContractContract(models.Model):
                 )
 
     # -------------------------------------------------------------------- CRUD
+    def _check_protected(self, vals_list, create=False):
+        if self.env.su:
+            return
+        for vals in vals_list:
+            # A new contract may say what the defaults say (draft, version 1).
+            protected = PROTECTED_FIELDS.intersection(
+                name
+                for name, value in vals.items()
+                if not create
+                or (
+                    value
+                    and not (name == "state" and value == "draft")
+                    and not (name == "version" and value == 1)
+                )
+            )
+            if protected:
+                raise AccessError(
+                    self.env._(
+                        "%(fields)s of contract %(contract)s are set by its "
+                        "workflow (submit, approve, sign, terminate, amend), not "
+                        "written directly (user %(user)s).",
+                        fields=", ".join(
+                            self._fields[name].string for name in sorted(protected)
+                        ),
+                        contract=", ".join(self.mapped("display_name"))
+                        or vals.get("name")
+                        or self._description,
+                        user=self.env.user.name,
+                    )
+                )
+
     @api.model_create_multi
     def create(self, vals_list):
+        self._check_protected(vals_list, create=True)
         for vals in vals_list:
             if vals.get("name", "/") == "/" and not vals.get("previous_version_id"):
                 company = self.env["res.company"].browse(
@@ -426,6 +473,7 @@ class ContractContract(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        self._check_protected([vals])
         locked_fields = LOCKED_FIELDS.intersection(vals)
         if locked_fields:
             locked = self.filtered(lambda c: c.state in LOCKED_STATES)
@@ -538,7 +586,7 @@ class ContractContract(models.Model):
                         ),
                     )
                 )
-        self.write({"state": "to_approve"})
+        self.sudo().write({"state": "to_approve"})
         self._approval_route()
         return True
 
@@ -561,7 +609,7 @@ class ContractContract(models.Model):
                         contract=contract.display_name,
                     )
                 )
-        self.write(
+        self.sudo().write(
             {"approved_by_id": self.env.uid, "approved_date": fields.Datetime.now()}
         )
         waiting = self._approval_route()
@@ -577,24 +625,39 @@ class ContractContract(models.Model):
         return True
 
     def _set_approved(self):
-        self.write({"state": "approved"})
+        self.sudo().write({"state": "approved"})
 
     def action_sign(self):
         """Approved -> Signed; active at once when the start date is reached."""
         self._check_state(("approved",), self.env._("Signing"))
         self._check_contract_manager(self.env._("Signature"))
-        self.write({"state": "signed", "signed_date": fields.Date.context_today(self)})
+        self.sudo().write(
+            {"state": "signed", "signed_date": fields.Date.context_today(self)}
+        )
         today = fields.Date.context_today(self)
         self.filtered(lambda c: c.date_start <= today <= c.date_end)._activate()
         return True
 
     def _activate(self):
-        """Signed -> Active; the version it replaces is superseded."""
-        self.write({"state": "active"})
-        for contract in self:
+        """Signed -> Active; the earlier versions it replaces are superseded.
+
+        Of several versions of one contract activated together, only the
+        latest becomes active: only one version is ever active.
+        """
+        latest = self.filtered(
+            lambda c: (
+                not any(
+                    other.origin_id == c.origin_id and other.version > c.version
+                    for other in self
+                )
+            )
+        )
+        latest.sudo().write({"state": "active"})
+        for contract in latest:
             previous = contract.version_ids.filtered(
                 lambda v, contract=contract: (
-                    v != contract and v.state in ("signed", "active", "approved")
+                    v.version < contract.version
+                    and v.state in ("signed", "active", "approved")
                 )
             )
             if not previous:
@@ -604,7 +667,7 @@ class ContractContract(models.Model):
                 version=contract.version,
                 contract=contract.display_name,
             )
-            previous.write(
+            previous.sudo().write(
                 {
                     "state": "terminated",
                     "superseded_by_id": contract.id,
@@ -638,7 +701,9 @@ class ContractContract(models.Model):
             self.env._("Termination"),
         )
         self._check_contract_manager(self.env._("Termination"))
-        self.write({"state": "terminated", "termination_reason": reason})
+        for contract in self.filtered(lambda c: c.approval_state == "pending"):
+            contract._approval_end_round("none")
+        self.sudo().write({"state": "terminated", "termination_reason": reason})
         for contract in self:
             contract.message_post(
                 body=self.env._(
@@ -663,7 +728,7 @@ class ContractContract(models.Model):
                     state=self.next_version_id._state_label(),
                 )
             )
-        new = self.copy(
+        new = self.sudo().copy(
             {
                 "name": self.name,
                 "version": self.version + 1,
@@ -671,6 +736,7 @@ class ContractContract(models.Model):
                 "date_start": max(self.date_start, fields.Date.context_today(self)),
             }
         )
+        new = new.sudo(self.env.su)
         new.message_post(
             body=self.env._(
                 "Amendment of %(contract)s (version %(version)s).",
@@ -686,11 +752,15 @@ class ContractContract(models.Model):
         }
 
     def action_draft(self):
-        """To Approve -> Draft (to correct it), voiding any approval round."""
-        self._check_state(("to_approve",), self.env._("Resetting to draft"))
-        for contract in self.filtered(lambda c: c.approval_state == "pending"):
+        """To Approve or Approved -> Draft (to correct it), voiding the approval."""
+        self._check_state(("to_approve", "approved"), self.env._("Resetting to draft"))
+        for contract in self.filtered(
+            lambda c: c.approval_state in ("pending", "approved")
+        ):
             contract._approval_end_round("none")
-        self.write({"state": "draft", "approved_by_id": False, "approved_date": False})
+        self.sudo().write(
+            {"state": "draft", "approved_by_id": False, "approved_date": False}
+        )
         return True
 
     # ---------------------------------------------------- invoice validation
@@ -708,7 +778,11 @@ class ContractContract(models.Model):
         contracts = self.browse().union(*(item[1] for item in items)).sudo()
         if not contracts:
             return
-        self.env["control.log"]._lock_for_check(contracts)
+        # Lock every version: the invoiced total is counted over the family.
+        families = contracts._families()
+        self.env["control.log"]._lock_for_check(
+            contracts.browse().union(*families.values())
+        )
         invoiced = contracts._family_invoiced()
         added = defaultdict(float)
         for document, contract, amount, partner, currency in items:
@@ -738,10 +812,28 @@ class ContractContract(models.Model):
             added[contract.origin_id.id] += amount
 
     def _document_error(self, document, amount, partner, currency, invoiced):
-        """The reason ``document`` may not use this contract, or False."""
+        """The reason ``document`` may not use this contract, or False.
+
+        Refunds are always allowed against the contract's state and amount,
+        but they must still be of its kind, partner and currency.
+        """
         self.ensure_one()
         fmt = self._format_amount
-        if self.state not in ("signed", "active"):
+        move_type = document._name == "account.move" and document.move_type
+        refund = move_type in ("out_refund", "in_refund")
+        purchase = move_type in INVOICE_TYPES["purchase"]
+        kind = "purchase" if purchase else "sale"
+        if kind != self.contract_type:
+            kinds = dict(self._fields["contract_type"]._description_selection(self.env))
+            return self.env._(
+                "%(document)s cannot use contract %(contract)s: it is a "
+                "%(contract_kind)s, and this document needs a %(kind)s.",
+                document=document.display_name,
+                contract=self.display_name,
+                contract_kind=kinds[self.contract_type],
+                kind=kinds[kind],
+            )
+        if not refund and self.state not in ("signed", "active"):
             return self.env._(
                 "%(document)s cannot use contract %(contract)s: the contract is "
                 "%(state)s, it must be signed or active.",
@@ -769,7 +861,8 @@ class ContractContract(models.Model):
             )
         tolerance = self.company_id.contract_invoice_tolerance_pct
         ceiling = self.amount_total * (1 + tolerance / 100.0)
-        if self.currency_id.compare_amounts(invoiced + amount, ceiling) > 0:
+        exceeds = self.currency_id.compare_amounts(invoiced + amount, ceiling) > 0
+        if exceeds and not refund:
             return self.env._(
                 "%(document)s would exceed contract %(contract)s: contract amount "
                 "%(amount)s (tolerance %(tolerance)s%%, ceiling %(ceiling)s), "
@@ -843,7 +936,7 @@ class ContractContract(models.Model):
         to_expire = self.search(
             [("state", "in", ("signed", "active")), ("date_end", "<", today)]
         )
-        to_expire.write({"state": "expired"})
+        to_expire.sudo().write({"state": "expired"})
         to_renew = self.search(
             [("state", "=", "active"), ("renewal_activity_date", "=", False)]
         )
@@ -872,7 +965,7 @@ class ContractContract(models.Model):
                     end=format_date(self.env, contract.date_end),
                 ),
             )
-        self.write({"renewal_activity_date": today})
+        self.sudo().write({"renewal_activity_date": today})
 
     # ------------------------------------------------------------------ export
     def _ledger_rows(self):

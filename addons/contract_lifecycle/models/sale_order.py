@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.exceptions import UserError
 
 
 class SaleOrder(models.Model):
@@ -33,6 +34,26 @@ class SaleOrder(models.Model):
             for order in self.filtered("contract_id")
         ]
         self.env["contract.contract"]._check_documents(items)
+
+    def write(self, vals):
+        if "contract_id" in vals and not self.env.su:
+            confirmed = self.filtered(
+                lambda o: o.state == "sale" and o.contract_id.id != vals["contract_id"]
+            )
+            if confirmed:
+                raise UserError(
+                    self.env._(
+                        "%(document)s is confirmed: its contract (%(contract)s) "
+                        "can no longer be changed.",
+                        document=confirmed[0].display_name,
+                        contract=confirmed[0].contract_id.display_name or "-",
+                    )
+                )
+        return super().write(vals)
+
+    def _get_invoice_grouping_keys(self):
+        # Orders of different contracts never share an invoice.
+        return super()._get_invoice_grouping_keys() + ["contract_id"]
 
     def _prepare_invoice(self):
         values = super()._prepare_invoice()
