@@ -1,7 +1,7 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, float_compare
 
 
@@ -41,7 +41,7 @@ class CreditScorecard(models.Model):
             scorecard.weight_total = sum(scorecard.factor_ids.mapped("weight"))
 
     # --------------------------------------------------------------- constraints
-    @api.constrains("factor_ids")
+    @api.constrains("factor_ids", "active")
     def _check_weights(self):
         for scorecard in self:
             total = sum(scorecard.factor_ids.mapped("weight"))
@@ -230,6 +230,17 @@ class CreditScorecard(models.Model):
     # ---------------------------------------------------------------- rescoring
     def action_rescore(self):
         """Rescore every customer of the scorecards' companies."""
+        if not self.env.su and not self.env.user.has_group(
+            "credit_rating.group_credit_controller"
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only credit controllers may rescore customers (user %(user)s, "
+                    "scorecard %(scorecard)s).",
+                    user=self.env.user.name,
+                    scorecard=", ".join(self.mapped("name")),
+                )
+            )
         for scorecard in self:
             partners = (
                 self.env["res.partner"]
@@ -247,6 +258,9 @@ class CreditScorecard(models.Model):
     def _rescore_partners(self, partners):
         """Score ``partners`` (commercial partners), set grades, apply policies."""
         self.ensure_one()
+        # Never grade with weights that do not sum to 100 (factors edited on
+        # their own): everyone would drop to D.
+        self._check_weights()
         company = self.company_id
         partners = partners.with_company(company).sudo()
         today = fields.Date.context_today(self)

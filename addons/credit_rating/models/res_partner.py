@@ -11,7 +11,10 @@ CREDIT_PROTECTED_FIELDS = (
     "credit_hold",
     "credit_strategic",
     "credit_grade_override",
+    "registered_capital",
 )
+# Fields only the scoring engine writes (as superuser).
+CREDIT_ENGINE_FIELDS = ("credit_grade", "credit_score", "credit_score_date")
 
 
 class ResPartner(models.Model):
@@ -136,8 +139,28 @@ class ResPartner(models.Model):
                 )
 
     # ----------------------------------------------------------------------- CRUD
+    def _check_credit_engine_fields(self, vals_list):
+        if self.env.su:
+            return
+        for vals in vals_list:
+            names = [name for name in CREDIT_ENGINE_FIELDS if name in vals]
+            if names:
+                raise AccessError(
+                    self.env._(
+                        "%(fields)s of %(partner)s are set by the credit scorecard "
+                        "only (user %(user)s); a credit controller may set a grade "
+                        "override instead.",
+                        fields=", ".join(self._fields[n].string for n in names),
+                        partner=", ".join(self.mapped("display_name"))
+                        or vals.get("name")
+                        or self._description,
+                        user=self.env.user.name,
+                    )
+                )
+
     @api.model_create_multi
     def create(self, vals_list):
+        self._check_credit_engine_fields(vals_list)
         for vals in vals_list:
             changed = [
                 name
@@ -148,6 +171,7 @@ class ResPartner(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        self._check_credit_engine_fields([vals])
         protected = [name for name in CREDIT_PROTECTED_FIELDS if name in vals]
         if protected and not self._is_credit_controller():
             changed = []
@@ -279,7 +303,7 @@ class ResPartner(models.Model):
                  WHERE m.company_id = %(company)s
                    AND m.commercial_partner_id IN %(ids)s
                    AND m.state = 'draft'
-                   AND m.move_type IN ('out_invoice', 'out_refund')
+                   AND m.move_type = 'out_invoice'
               GROUP BY m.commercial_partner_id
                 """,
                 company=company.id,
@@ -313,7 +337,8 @@ class ResPartner(models.Model):
             ("company_id", "=", company.id),
             ("commercial_partner_id", "in", partner_ids),
             ("state", "=", "draft"),
-            ("move_type", "in", ("out_invoice", "out_refund")),
+            # Draft credit notes do not lower the exposure until posted.
+            ("move_type", "=", "out_invoice"),
         ]
 
     def _credit_limit(self):
@@ -404,7 +429,21 @@ class ResPartner(models.Model):
         ``reasons`` (list of strings).
         """
         self.ensure_one()
-        result = self._credit_evaluate(amount or 0.0)
+        raw = amount
+        try:
+            amount = float(amount or 0.0)
+        except (TypeError, ValueError):
+            amount = -1.0
+        if amount < 0:
+            raise UserError(
+                self.env._(
+                    "Credit check of %(partner)s: the amount must be a positive "
+                    "number (got %(amount)s).",
+                    partner=self.display_name,
+                    amount=repr(raw),
+                )
+            )
+        result = self._credit_evaluate(amount)
         return {
             key: result[key]
             for key in ("allowed", "exposure", "limit", "available", "grade", "reasons")

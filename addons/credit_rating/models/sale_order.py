@@ -22,6 +22,33 @@ class SaleOrder(models.Model):
         "it has not been released since.",
     )
 
+    # ---------------------------------------------------------------------- CRUD
+    def _check_credit_release_fields(self, vals_list):
+        """Only action_credit_release (a credit controller) sets a release."""
+        if self.env.su:
+            return
+        for vals in vals_list:
+            if vals.get("credit_release_amount") or vals.get("credit_release_user_id"):
+                raise AccessError(
+                    self.env._(
+                        "A credit release of %(orders)s is given by a credit "
+                        "controller with Release Credit Block, not written "
+                        "directly (user %(user)s).",
+                        orders=", ".join(self.mapped("display_name"))
+                        or self._description,
+                        user=self.env.user.name,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_credit_release_fields(vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_credit_release_fields([vals])
+        return super().write(vals)
+
     # ------------------------------------------------------------------ computes
     def _compute_credit_blocked(self):
         blocked = self.search([("id", "in", self.ids), ("credit_blocked", "=", True)])

@@ -68,7 +68,7 @@ class CreditExposureReport(models.Model):
                                m.id, NULL, COALESCE(m.invoice_date, m.date)
                           FROM account_move m
                          WHERE m.state = 'draft'
-                           AND m.move_type IN ('out_invoice', 'out_refund')
+                           AND m.move_type = 'out_invoice'
                       ) x
                       JOIN res_partner p ON p.id = x.partner_id
                 )

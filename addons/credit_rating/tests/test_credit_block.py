@@ -34,21 +34,32 @@ class TestCreditBlock(CreditCommon):
         for text in (order.name, self.customer.name, "600.00", "1,000.00", "500.00"):
             self.assertIn(text, message)
         self.assertIn("100.00", message)  # shortfall
-        # the audit line of the block
+        # The audit line of the block. Under tests it is written in the test's
+        # transaction (in real use, in a cursor of its own), so it is read
+        # here without the savepoint rollback of assertRaises.
         try:
             order.action_confirm()
         except UserError as error:
             self.assertIn(order.name, str(error))
+        else:
+            self.fail("The order was confirmed over the limit")
         log = self._logs(order, "blocked")
         self.assertEqual(len(log), 1)
         self.assertAlmostEqual(log.amount, 500.0)
-        order.invalidate_recordset()
-        self.assertTrue(
+        # A request's rollback undoes the refused confirmation; here, by hand.
+        order.write({"state": "draft"})
+        self.assertEqual(
             self.env["sale.order"].search(
                 [("id", "=", order.id), ("credit_blocked", "=", True)]
-            )
-            or order.state == "sale"  # the try/except left the order confirmed
+            ),
+            order,
         )
+        # a salesman cannot give the order a release himself
+        with self.assertRaises(AccessError):
+            order.with_user(self.salesman).write({"credit_release_amount": 1e12})
+        with self.assertRaises(UserError):
+            order.with_user(self.salesman).action_confirm()
+        self.assertEqual(order.state, "draft")
 
     def test_exact_limit_passes(self):
         self._order(amount=1000.0).action_confirm()
@@ -249,9 +260,16 @@ class TestCreditBlock(CreditCommon):
             {"credit_hold": True},
             {"credit_strategic": True},
             {"credit_grade_override": "A"},
+            {"registered_capital": 1e9},
+            # the engine's own fields: not even through the client
+            {"credit_grade": "A"},
+            {"credit_score": 100},
+            {"credit_score_date": fields.Date.today()},
         ):
             with self.assertRaises(AccessError):
                 customer.write(vals)
+        with self.assertRaises(AccessError):
+            self.customer.with_user(self.controller).write({"credit_grade": "A"})
         with self.assertRaises(AccessError):
             self.env["res.partner"].with_user(self.salesman).create(
                 {"name": "Sneaky", "credit_hold": False, "credit_strategic": True}
@@ -281,3 +299,18 @@ class TestCreditBlock(CreditCommon):
             )
         )
         self._confirm_blocked(self._order(amount=10.0))
+
+    def test_draft_credit_note_does_not_lower_exposure(self):
+        self._order(amount=900.0).action_confirm()
+        refund = self._invoice(self.customer, 500.0, fields.Date.today(), post=False)
+        refund.move_type = "out_refund"
+        self.customer.invalidate_recordset()
+        self.assertAlmostEqual(self.customer.credit_exposure, 900.0)
+        with self.assertRaises(UserError):
+            self._order(amount=200.0).action_confirm()
+
+    def test_credit_check_bad_input(self):
+        for amount in ("abc", -5.0, [1]):
+            with self.assertRaisesRegex(UserError, "positive number"):
+                self.customer.credit_check(amount)
+        self.assertTrue(self.customer.credit_check("100")["allowed"])

@@ -138,6 +138,21 @@ class TestScorecard(CreditCommon):
                 }
             )
         self.assertEqual(self.scorecard.weight_total, 100)
+        with self.assertRaisesRegex(ValidationError, "sum to 0"):
+            self.env["credit.scorecard"].create({"name": "No Factors", "active": False})
+        # A factor edited on its own breaks the sum: no customer is graded
+        # with it.
+        self.scorecard.factor_ids[0].weight = 10
+        with self.assertRaisesRegex(ValidationError, "sum to 60"):
+            self.scorecard.action_rescore()
+        self.assertFalse(self.bad.credit_grade)
+
+    def test_rescore_is_for_credit_controllers(self):
+        with self.assertRaises(AccessError):
+            self.scorecard.with_user(self.salesman).action_rescore()
+        self.assertFalse(self.bad.credit_grade)
+        self.scorecard.with_user(self.controller).action_rescore()
+        self.assertEqual(self.bad.credit_grade, "C")
 
     def test_thresholds_out_of_order(self):
         for vals in (
