@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from .control_budget import LEVEL_RANK
@@ -30,6 +30,33 @@ class ControlBudgetCheckMixin(models.AbstractModel):
         "release is void if the total rises above it.",
     )
     budget_release_reason = fields.Text(copy=False, readonly=True)
+
+    # A release is given by action_budget_release only
+
+    def _budget_check_release_fields(self, vals_list):
+        if self.env.su:
+            return
+        for vals in vals_list:
+            if vals.get("budget_release_amount") or vals.get("budget_release_reason"):
+                raise AccessError(
+                    self.env._(
+                        "A budget release of %(documents)s is given by a budget "
+                        "manager with Release Budget Block, not written directly "
+                        "(user %(user)s).",
+                        documents=", ".join(self.mapped("display_name"))
+                        or self._description,
+                        user=self.env.user.name,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._budget_check_release_fields(vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._budget_check_release_fields([vals])
+        return super().write(vals)
 
     # Hooks for the consumers
 

@@ -62,6 +62,13 @@ class TestBudget(BudgetCommon):
         log = self._logs("blocked", po)
         self.assertEqual(len(log), 1)
         self.assertAlmostEqual(log.amount, 100.0)
+        # A buyer cannot give the order a release himself.
+        with self.assertRaises(AccessError):
+            po.with_user(self.purchase_user).write({"budget_release_amount": 1e9})
+        with self.assertRaises(AccessError):
+            self._bill(10.0).with_user(self.purchase_user).write(
+                {"budget_release_reason": "mine"}
+            )
         # No context key (an XML-RPC client can send any) skips the check.
         with self.assertRaises(UserError):
             po.with_user(self.purchase_user).with_context(
