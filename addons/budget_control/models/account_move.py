@@ -1,6 +1,6 @@
 from odoo import models
 
-BUDGET_MOVE_TYPES = ("in_invoice", "in_refund")
+BUDGET_MOVE_TYPES = ("in_invoice", "in_refund", "in_receipt")
 
 
 class AccountMove(models.Model):
@@ -14,12 +14,6 @@ class AccountMove(models.Model):
         return self.invoice_line_ids.filtered(
             lambda line: line.display_type == "product" and line.analytic_distribution
         )
-
-    def _budget_blocks(self, budgets, before, after, names):
-        # Refunds give budget back: they are never blocked.
-        if all(move.move_type == "in_refund" for move in self):
-            return []
-        return super()._budget_blocks(budgets, before, after, names)
 
     def _post(self, soft=True):
         return self._budget_run_checked(lambda: super(AccountMove, self)._post(soft))

@@ -166,7 +166,7 @@ class ControlBudget(models.Model):
 
     def action_view_analytic_lines(self):
         self.ensure_one()
-        column = self.analytic_account_id.plan_id._column_name()
+        column = self.analytic_account_id.root_plan_id._column_name()
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Actual journal items"),

@@ -219,6 +219,10 @@ class ControlBudgetCheckMixin(models.AbstractModel):
             new_pct = budget._pct_of(new)
             level = budget._level_of(new_pct)
             last = budget.last_alert_level or "green"
+            if level == "red" and currency.compare_amounts(new, old) > 0:
+                # Passed red (already red or not): only under a release,
+                # which is used up now.
+                released_used = True
             if LEVEL_RANK[level] < LEVEL_RANK[last]:
                 # Consumption went down: a later crossing is notified again.
                 budget.last_alert_level = level
@@ -232,7 +236,6 @@ class ControlBudgetCheckMixin(models.AbstractModel):
             pct = f"{new_pct:.2f}"
             documents = ", ".join(self.mapped("display_name"))
             if level == "red":
-                released_used = True
                 message = self.env._(
                     "%(documents)s took budget %(budget)s to %(pct)s%% (from "
                     "%(before)s%%) under a budget manager's release.",

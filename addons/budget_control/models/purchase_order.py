@@ -1,4 +1,15 @@
-from odoo import models
+from odoo import api, models
+
+# Line fields that change what a confirmed order commits on a budget.
+BUDGET_LINE_FIELDS = {
+    "product_id",
+    "product_qty",
+    "product_uom",
+    "price_unit",
+    "discount",
+    "analytic_distribution",
+}
+CONFIRMED = ("purchase", "done")
 
 
 class PurchaseOrder(models.Model):
@@ -15,4 +26,34 @@ class PurchaseOrder(models.Model):
         # step of a double-validated order.
         return self._budget_run_checked(
             lambda: super(PurchaseOrder, self).button_approve(force=force)
+        )
+
+
+class PurchaseOrderLine(models.Model):
+    _inherit = "purchase.order.line"
+
+    # A confirmed order stays editable in Odoo: a line added or raised after
+    # the confirmation goes through the same budget check.
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        orders = (
+            self.env["purchase.order"]
+            .browse(
+                {vals.get("order_id") for vals in vals_list if vals.get("order_id")}
+            )
+            .filtered(lambda order: order.state in CONFIRMED)
+        )
+        if not orders:
+            return super().create(vals_list)
+        return orders._budget_run_checked(
+            lambda: super(PurchaseOrderLine, self).create(vals_list)
+        )
+
+    def write(self, vals):
+        orders = self.order_id.filtered(lambda order: order.state in CONFIRMED)
+        if not orders or not BUDGET_LINE_FIELDS.intersection(vals):
+            return super().write(vals)
+        return orders._budget_run_checked(
+            lambda: super(PurchaseOrderLine, self).write(vals)
         )

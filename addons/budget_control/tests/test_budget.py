@@ -312,3 +312,60 @@ class TestBudget(BudgetCommon):
         action = self.budget_a.action_view_analytic_lines()
         lines = self.env[action["res_model"]].search(action["domain"])
         self.assertAlmostEqual(sum(lines.mapped("amount")), -50.0)
+
+    def test_confirmed_order_edited_is_checked(self):
+        po = self._po(900.0)
+        po.with_user(self.purchase_user).button_confirm()
+        line = po.order_line.with_user(self.purchase_user)
+        with self.assertRaisesRegex(UserError, "blocked by budget"):
+            line.price_unit = 1100.0
+        self.assertEqual(po.order_line.price_unit, 900.0)
+        self.assertFigures(self.budget_a, 0.0, 900.0)
+        with self.assertRaisesRegex(UserError, "blocked by budget"):
+            po.with_user(self.purchase_user).write(
+                {
+                    "order_line": [
+                        (
+                            0,
+                            0,
+                            {
+                                "product_id": self.product.id,
+                                "product_qty": 1,
+                                "price_unit": 200.0,
+                                "taxes_id": [(5, 0, 0)],
+                                "analytic_distribution": {str(self.account_a.id): 100},
+                            },
+                        )
+                    ]
+                }
+            )
+        self.assertEqual(len(po.order_line), 1)
+        # Within the budget, the edit passes; moving the line to another
+        # budget is checked too.
+        line.price_unit = 950.0
+        self.assertFigures(self.budget_a, 0.0, 950.0)
+        line.analytic_distribution = {str(self.account_b.id): 100}
+        self.assertFigures(self.budget_a, 0.0, 0.0)
+        self.assertFigures(self.budget_b, 0.0, 950.0)
+
+    def test_receipt_is_checked(self):
+        self._bill(950.0).action_post()
+        receipt = self._bill(100.0, move_type="in_receipt")
+        with self.assertRaisesRegex(UserError, "blocked by budget"):
+            receipt.with_user(self.purchase_user).action_post()
+        self.assertEqual(receipt.state, "draft")
+
+    def test_release_used_up_when_already_red(self):
+        self._bill(950.0).action_post()
+        self.budget_a.amount = 100.0  # red already
+        self.budget_a.invalidate_recordset()
+        self.assertEqual(self.budget_a.alert_level, "red")
+        bill = self._bill(10.0)
+        bill.with_user(self.budget_manager).action_budget_release("Urgent")
+        bill.with_user(self.purchase_user).action_post()
+        self.assertEqual(bill.state, "posted")
+        self.assertFalse(bill.budget_release_amount)
+        # Reset and posted again: the release is gone, the block is back.
+        bill.button_draft()
+        with self.assertRaisesRegex(UserError, "blocked by budget"):
+            bill.with_user(self.purchase_user).action_post()
