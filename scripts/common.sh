@@ -83,6 +83,25 @@ ensure_pg_role() {
         || die "cannot connect to PostgreSQL as $me: create a role, e.g. 'CREATE ROLE $me SUPERUSER LOGIN' as postgres."
 }
 
+# Chromium for the browser tests (Odoo's HttpCase finds it on the PATH).
+ensure_chromium() {
+    command -v chromium >/dev/null || command -v chromium-browser >/dev/null \
+        || command -v google-chrome >/dev/null && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        step "Installing Debian's chromium for the browser tests"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 \
+            || { DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null 2>&1 \
+                 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1; } \
+            || true
+    fi
+    command -v chromium >/dev/null \
+        || die "Chromium not found: the browser tests need it (Debian: apt-get install chromium). SKIP_BROWSER=1 skips them."
+}
+
+free_port() {
+    "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
 odoo() {
     "$PY" "$ODOO_SRC/odoo-bin" -c "$ROOT/odoo.conf" --addons-path="$ADDONS_PATH" \
         --data-dir="$DATA_DIR" "$@"

@@ -7,9 +7,11 @@
 #   SKIP_ALONE=1     skip the one-module-at-a-time installs
 #   REUSE_DB=1       update the existing test database instead of recreating it
 #   PYTEST_ARGS=...  extra pytest arguments (e.g. "addons/credit_rating -k limit")
+#   SKIP_BROWSER=1   skip the browser tests (HttpCase tours, need Chromium)
 . "$(dirname "$0")/common.sh"
 TEST_DB=${TEST_DB:-ic_test}
 setup_all
+[ "${SKIP_BROWSER:-}" = 1 ] || ensure_chromium
 cd "$ROOT"
 failures=()
 modules=$(echo $OUR_MODULES | tr ' ' ',')
@@ -74,6 +76,25 @@ IC_ADDONS_PATH="$ADDONS_PATH" IC_DATA_DIR="$DATA_DIR" IC_PYTHON="$PY" \
 rc=$?
 set -e
 [ $rc = 0 ] || failures+=("pytest (exit $rc)")
+
+# Browser tests (tag ic_browser: HttpCase tours in headless Chromium) need
+# Odoo's HTTP server, which pytest-odoo does not start: odoo-bin runs them.
+# A skipped browser test counts as a failure (no Chromium, no DevTools).
+if [ "${SKIP_BROWSER:-}" != 1 ]; then
+    step "Browser tests (odoo-bin --test-enable --test-tags ic_browser)"
+    handlers=(--log-handler=odoo.tests.result:INFO)
+    for m in $OUR_MODULES; do handlers+=("--log-handler=odoo.addons.$m.tests:INFO"); done
+    if odoo_checked browser -d "$TEST_DB" --test-enable --test-tags ic_browser \
+        --http-port "$(free_port)" "${handlers[@]}"; then
+        grep -E "odoo.tests.result: .* of [0-9]+ tests" "$LOGDIR/browser.log" | sed 's/^.*odoo.tests.result: /browser tests: /'
+        if grep -E " skipped |of 0 tests" "$LOGDIR/browser.log" >&2 \
+            || ! grep -qE "odoo.tests.result: 0 failed, 0 error\(s\) of [1-9]" "$LOGDIR/browser.log"; then
+            failures+=("browser tests (skipped or not run)")
+        fi
+    else
+        failures+=("browser tests")
+    fi
+fi
 
 rm -rf "$LOGDIR"
 if [ ${#failures[@]} -gt 0 ]; then

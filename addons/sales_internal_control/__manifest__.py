@@ -30,6 +30,11 @@
         "demo/res_users_demo.xml",
         "demo/control_approval_rule_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "sales_internal_control/static/tests/tours/*.js",
+        ],
+    },
     "application": True,
     "installable": True,
 }
