@@ -58,9 +58,11 @@ class TestCreditStrategic(CreditCommon):
         order2 = self._order(amount=100.0)
         order2.action_confirm()
         self.assertEqual(order2.approval_state, "pending")
-        order2.order_line.price_unit = 200.0
-        approved = self._request(order2).with_user(self.controller).action_approve()
-        self.assertFalse(approved)  # void: the total rose
+        request = self._request(order2)
+        order2.order_line.price_unit = 200.0  # void at once: the total rose
+        self.assertEqual(order2.approval_state, "none")
+        with self.assertRaisesRegex(UserError, "already"):
+            request.with_user(self.controller).action_approve()
         self.assertEqual(order2.state, "draft")
         order2.invalidate_recordset()
         order2.action_confirm()

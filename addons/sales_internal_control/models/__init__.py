@@ -8,6 +8,8 @@ from . import control_overview
 from . import account_move
 from . import account_payment
 from . import purchase_order
+from . import purchase_order_line
 from . import sale_order
+from . import sale_order_line
 from . import res_company
 from . import res_config_settings

@@ -20,6 +20,9 @@ class AccountMove(models.Model):
     def _approval_action(self):
         return self.action_post()
 
+    def _approval_done_states(self):
+        return ("posted",)
+
     def action_post(self):
         candidates = self.filtered(lambda move: move.state == "draft")
         to_post = self - candidates._approval_route()

@@ -16,6 +16,9 @@ class AccountPayment(models.Model):
     def _approval_action(self):
         return self.action_post()
 
+    def _approval_done_states(self):
+        return ("in_process", "paid")
+
     def action_post(self):
         candidates = self.filtered(lambda payment: payment.state == "draft")
         to_post = self - candidates._approval_route()

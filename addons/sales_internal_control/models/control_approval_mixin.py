@@ -73,6 +73,11 @@ class ControlApprovalMixin(models.AbstractModel):
         """Run the document's ordinary action again (confirm, post)."""
         raise NotImplementedError
 
+    def _approval_done_states(self):
+        """Values of ``state`` the document may only reach once approved
+        (confirmed, posted), whatever method writes them."""
+        return ()
+
     def _approval_get_extra_tiers(self):
         """Ad-hoc tiers required beyond the rules.
 
@@ -99,6 +104,9 @@ class ControlApprovalMixin(models.AbstractModel):
                 ]
             )
         )
+        # A rule whose tiers were all deleted cannot be decided: it does not
+        # apply (saving such a rule is refused, deleting its last tier too).
+        rules = rules.filtered("tier_ids")
         result = defaultdict(lambda: rules.browse())
         if not rules:
             return result
@@ -247,6 +255,9 @@ class ControlApprovalMixin(models.AbstractModel):
         """
         for document in self:
             actor = document.with_user(requester) if requester else document
+            # In the document's company, whatever companies the approver has
+            # enabled in the web client.
+            actor = actor.with_context(allowed_company_ids=document.company_id.ids)
             try:
                 with self.env.cr.savepoint():
                     actor._approval_action()
@@ -329,11 +340,71 @@ class ControlApprovalMixin(models.AbstractModel):
         self._approval_check_protected(vals_list)
         return super().create(vals_list)
 
+    def _approval_missing(self):
+        """``{document: rules}`` for the documents that need an approval they
+        do not have: a rule applies (or a round is pending) and no approval
+        covers their current total."""
+        enabled = self.filtered(lambda doc: doc._approval_enabled())
+        if not enabled:
+            return {}
+        rules_by_doc = enabled._approval_applicable_rules()
+        missing = {}
+        for document in enabled:
+            rules = rules_by_doc[document]
+            if document.approval_state != "pending" and not rules:
+                continue
+            if document.approval_state == "approved" and (
+                document.company_id.currency_id.compare_amounts(
+                    document._approval_get_amount(), document.approval_amount
+                )
+                <= 0
+            ):
+                continue
+            missing[document] = rules
+        return missing
+
+    def _approval_check_done(self, state):
+        """Refuse to reach ``state`` (confirmed, posted) without the approval
+        the document needs, whichever method writes it: Odoo has more ways to
+        confirm or post than the ordinary action (purchase ``button_approve``
+        and ``button_unlock``, the "Confirm Entries" wizard and the auto-post
+        cron of invoices, ``action_validate`` of payments, a plain ``write``
+        over XML-RPC)."""
+        done = self._approval_done_states()
+        arriving = self.filtered(lambda doc: doc.state not in done)
+        for document, rules in arriving._approval_missing().items():
+            currency = document.company_id.currency_id
+            amount = document._approval_get_amount()
+            message = self.env._(
+                "%(document)s (%(amount)s) cannot become %(state)s: it needs "
+                "approval under %(rules)s and its approval is %(approval)s "
+                "(approved amount %(approved)s). Use the ordinary Confirm or Post "
+                "button, which asks the approvers.",
+                document=document.display_name,
+                amount=format_amount(self.env, amount, currency),
+                state=dict(document._fields["state"]._description_selection(self.env))[
+                    state
+                ],
+                rules=", ".join(rules.mapped("name")) or "-",
+                approval=dict(
+                    document._fields["approval_state"]._description_selection(self.env)
+                )[document.approval_state],
+                approved=format_amount(self.env, document.approval_amount, currency),
+            )
+            self.env["control.log"]._log_detached(
+                "blocked", document, message, amount=amount
+            )
+            raise UserError(message)
+
     def write(self, vals):
         self._approval_check_protected([vals])
+        if vals.get("state") in self._approval_done_states():
+            self._approval_check_done(vals["state"])
         result = super().write(vals)
         # Lines edited in the form are saved through the document's write.
-        if not self.env.context.get("approval_checking_amount"):
+        # The engine's own writes (in sudo) skip the check to avoid recursion;
+        # the context key is ignored for everybody else.
+        if not (self.env.su and self.env.context.get("approval_checking_amount")):
             self._approval_check_amount()
         return result
 
@@ -346,6 +417,8 @@ class ControlApprovalMixin(models.AbstractModel):
             users = request.user_id
         else:
             users = request.group_id.users.filtered(lambda u: not u.share)
+        # Users who cannot open the document (another company) are not told.
+        users = users.filtered(lambda u: self.company_id in u.company_ids)
         return users - request.requested_by_id
 
     def _approval_schedule_activities(self, requests):
@@ -385,7 +458,11 @@ class ControlApprovalMixin(models.AbstractModel):
         )
         controllers = self.env.ref(
             "sales_internal_control.group_control_manager"
-        ).users.filtered(lambda u: not u.share and u != self.env.user)
+        ).users.filtered(
+            lambda u: (
+                not u.share and u != self.env.user and self.company_id in u.company_ids
+            )
+        )
         for user in controllers:
             self.sudo().activity_schedule(
                 activity_type_id=activity_type.id,

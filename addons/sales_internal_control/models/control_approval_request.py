@@ -31,7 +31,11 @@ class ControlApprovalRequest(models.Model):
         string="Document Model", required=True, readonly=True, index=True
     )
     res_id = fields.Many2oneReference(
-        string="Document ID", model_field="res_model", required=True, readonly=True
+        string="Document ID",
+        model_field="res_model",
+        required=True,
+        readonly=True,
+        index=True,
     )
     res_name = fields.Char(string="Document", readonly=True)
     rule_id = fields.Many2one("control.approval.rule", readonly=True, index=True)

@@ -32,3 +32,15 @@ class ControlApprovalTier(models.Model):
                         rule=tier.rule_id.name,
                     )
                 )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_last_tier(self):
+        for rule in self.rule_id.filtered("active"):
+            if not rule.tier_ids - self:
+                raise ValidationError(
+                    self.env._(
+                        "Approval rule %(rule)s would have no tier left: archive "
+                        "the rule or add another tier first.",
+                        rule=rule.name,
+                    )
+                )

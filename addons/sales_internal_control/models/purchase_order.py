@@ -19,6 +19,9 @@ class PurchaseOrder(models.Model):
     def _approval_action(self):
         return self.button_confirm()
 
+    def _approval_done_states(self):
+        return ("purchase", "done")
+
     def button_confirm(self):
         candidates = self.filtered(lambda order: order.state in ("draft", "sent"))
         to_confirm = self - candidates._approval_route()

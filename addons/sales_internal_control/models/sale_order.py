@@ -23,6 +23,9 @@ class SaleOrder(models.Model):
     def _approval_action(self):
         return self.action_confirm()
 
+    def _approval_done_states(self):
+        return ("sale",)
+
     def action_confirm(self):
         # Orders Odoo would refuse anyway go straight to its error message.
         candidates = self.filtered(

@@ -6,3 +6,4 @@ from . import test_team_documents
 from . import test_translation
 from . import test_xlsx_export
 from . import test_my_approvals_tour
+from . import test_approval_bypass

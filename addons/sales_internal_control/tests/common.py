@@ -104,3 +104,68 @@ class ApprovalCase(TransactionCase):
                 ("event", "=", event),
             ]
         )
+
+
+class DocumentCase(ApprovalCase):
+    """Purchase, accounting and billing users, a vendor, document helpers."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.buyer = new_test_user(
+            cls.env, login="ic_appr_buyer", groups="purchase.group_purchase_user"
+        )
+        cls.purchase_manager = new_test_user(
+            cls.env, login="ic_appr_pmanager", groups="purchase.group_purchase_manager"
+        )
+        cls.accountant = new_test_user(
+            cls.env, login="ic_appr_accountant", groups="account.group_account_manager"
+        )
+        cls.billing = new_test_user(
+            cls.env, login="ic_appr_billing", groups="account.group_account_invoice"
+        )
+        cls.vendor = cls.env["res.partner"].create({"name": "Approval Vendor"})
+
+    def _purchase(self, price):
+        return (
+            self.env["purchase.order"]
+            .with_user(self.buyer)
+            .create(
+                {
+                    "partner_id": self.vendor.id,
+                    "order_line": [
+                        Command.create(
+                            {
+                                "product_id": self.product.id,
+                                "product_qty": 1,
+                                "price_unit": price,
+                                "taxes_id": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+
+    def _move(self, move_type, partner, price):
+        return (
+            self.env["account.move"]
+            .with_user(self.billing)
+            .create(
+                {
+                    "move_type": move_type,
+                    "partner_id": partner.id,
+                    "invoice_date": "2026-11-01",
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Service",
+                                "quantity": 1,
+                                "price_unit": price,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+            )
+        )

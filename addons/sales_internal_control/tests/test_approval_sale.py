@@ -174,13 +174,45 @@ class TestApprovalSale(ApprovalCase):
         self.assertEqual(order.approval_state, "none")
         self.assertIn("rose", self._logs(order, "anomaly").message)
 
-    def test_line_written_directly_voids_at_decision(self):
+    def test_line_written_directly_voids_at_once(self):
         order, requests = self._pending_order()
         order.order_line.price_unit = 1900.0  # e.g. over XML-RPC on the line
-        self.assertFalse(requests[0].with_user(self.sales_manager).action_approve())
         self.assertEqual(order.approval_state, "none")
-        self.assertEqual(requests[0].state, "cancelled")
+        self.assertEqual(set(requests.mapped("state")), {"cancelled"})
+        self.assertEqual(len(self._logs(order, "anomaly")), 1)
+        with self.assertRaisesRegex(UserError, "already"):
+            requests[0].with_user(self.sales_manager).action_approve()
         self.assertEqual(order.state, "draft")
+
+    def test_line_added_after_approval_voids_it(self):
+        order, requests = self._pending_order()
+        requests[0].with_user(self.sales_manager).action_approve()
+        requests[1].with_user(self.controller).action_approve()
+        self.assertEqual(order.state, "sale")
+        self.env["sale.order.line"].with_user(self.salesman).create(
+            {
+                "order_id": order.id,
+                "product_id": self.product.id,
+                "price_unit": 900.0,
+                "tax_id": [Command.clear()],
+            }
+        )
+        self.assertEqual(order.approval_state, "none")
+        self.assertIn("2,400.00", self._logs(order, "anomaly").message)
+
+    def test_context_key_does_not_skip_the_amount_check(self):
+        order, requests = self._pending_order()
+        order.with_user(self.salesman).with_context(
+            approval_checking_amount=True
+        ).write(
+            {
+                "order_line": [
+                    Command.update(order.order_line.id, {"price_unit": 1700.0})
+                ]
+            }
+        )
+        self.assertEqual(order.approval_state, "none")
+        self.assertEqual(set(requests.mapped("state")), {"cancelled"})
 
     def test_lower_amount_keeps_approval(self):
         order, requests = self._pending_order()
