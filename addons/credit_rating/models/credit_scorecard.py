@@ -40,6 +40,20 @@ class CreditScorecard(models.Model):
         for scorecard in self:
             scorecard.weight_total = sum(scorecard.factor_ids.mapped("weight"))
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Factor rows saved with their scorecard are checked as a whole by
+        # _check_weights below, not one row at a time.
+        scorecards = super(
+            CreditScorecard, self.with_context(credit_scorecard_saving=True)
+        ).create(vals_list)
+        return scorecards.with_env(self.env)
+
+    def write(self, vals):
+        return super(
+            CreditScorecard, self.with_context(credit_scorecard_saving=True)
+        ).write(vals)
+
     # --------------------------------------------------------------- constraints
     @api.constrains("factor_ids", "active")
     def _check_weights(self):

@@ -56,6 +56,33 @@ class CreditScorecardFactor(models.Model):
         ),
     ]
 
+    # Factor rows written on their own (not through their scorecard's form)
+    # keep the weights of an active scorecard summing to 100. The context key
+    # only marks a scorecard save, whose own constraint checks the sum; the
+    # rescoring checks it again in any case.
+
+    def _check_scorecard_weights(self, scorecards):
+        if not self.env.context.get("credit_scorecard_saving"):
+            scorecards.exists()._check_weights()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        factors = super().create(vals_list)
+        self._check_scorecard_weights(factors.scorecard_id)
+        return factors
+
+    def write(self, vals):
+        scorecards = self.scorecard_id
+        result = super().write(vals)
+        self._check_scorecard_weights(scorecards | self.scorecard_id)
+        return result
+
+    def unlink(self):
+        scorecards = self.scorecard_id
+        result = super().unlink()
+        self._check_scorecard_weights(scorecards)
+        return result
+
     @api.depends("factor")
     def _compute_scale(self):
         for line in self:

@@ -168,7 +168,10 @@ class ResPartner(models.Model):
                 if name in vals and vals[name] and name != "use_partner_credit_limit"
             ]
             self._check_credit_write_access(changed)
-        return super().create(vals_list)
+        partners = super().create(vals_list)
+        # A grade override given at creation takes effect at once.
+        partners.filtered("credit_grade_override").sudo()._credit_apply_override()
+        return partners
 
     def write(self, vals):
         self._check_credit_engine_fields([vals])

@@ -47,7 +47,24 @@ class SaleOrder(models.Model):
 
     def write(self, vals):
         self._check_credit_release_fields([vals])
-        return super().write(vals)
+        if any(
+            vals.get(name) and any(order[name].id != vals[name] for order in self)
+            for name in ("partner_id", "currency_id", "company_id")
+        ):
+            # A release was given for one customer, currency and company.
+            vals = dict(vals, credit_release_amount=0.0, credit_release_user_id=False)
+        # Checked at the state change itself, whichever method writes it
+        # (action_confirm, or a plain write over XML-RPC): the lines of these
+        # orders count in the exposure once they are in state 'sale'.
+        confirming = (
+            self.filtered(lambda order: order.state != "sale")
+            if vals.get("state") == "sale"
+            else self.browse()
+        )
+        result = super().write(vals)
+        if confirming:
+            confirming._credit_check_confirmation()
+        return result
 
     # ------------------------------------------------------------------ computes
     def _compute_credit_blocked(self):
@@ -74,12 +91,6 @@ class SaleOrder(models.Model):
         return domain if positive else ["!", *domain]
 
     # ------------------------------------------------------------------- actions
-    def _action_confirm(self):
-        # The orders are in state 'sale' here: their lines already count in the
-        # exposure, so a batch of orders of one customer is checked as a whole.
-        self._credit_check_confirmation()
-        return super()._action_confirm()
-
     def action_credit_release(self, reason):
         """Let these orders be confirmed once at their current amount."""
         if not self.env.user.has_group("credit_rating.group_credit_controller"):
@@ -174,8 +185,13 @@ class SaleOrder(models.Model):
         ):
             return False
         group = self.env.ref("credit_rating.group_credit_controller")
+        # Decided by a credit controller: an emergency approval (all remaining
+        # tiers at once, by an emergency approver) does not release credit.
         return any(
-            request.state == "approved" and request.group_id == group
+            request.state == "approved"
+            and request.group_id == group
+            and not request.emergency
+            and group in request.decided_by_id.groups_id
             for request in self.sudo().approval_request_ids
         )
 
@@ -228,6 +244,9 @@ class SaleOrder(models.Model):
                     )
                     running += amount
                     if result["allowed"]:
+                        if order.credit_release_amount:
+                            # Valid once, even if it was not needed.
+                            order.sudo().credit_release_amount = 0.0
                         continue
                     if order._credit_is_released():
                         # Valid once: consumed by this confirmation.

@@ -141,6 +141,38 @@ class TestCreditBlock(CreditCommon):
         # valid once
         self.assertFalse(order.credit_release_amount)
 
+    def test_state_written_directly_is_checked(self):
+        """A plain write of the state (XML-RPC) goes through the same check."""
+        self._order(amount=900.0).action_confirm()
+        order = self._order(amount=500.0)
+        # assertRaises (not assertRaisesRegex) rolls back to a savepoint, as
+        # the request would.
+        with self.assertRaises(UserError) as cm:
+            order.with_user(self.salesman).write({"state": "sale"})
+        self.assertIn(order.name, str(cm.exception))
+        self.assertEqual(order.state, "draft")
+        small = self._order(amount=50.0)
+        small.with_user(self.salesman).write({"state": "sale"})
+        self.assertEqual(small.state, "sale")
+
+    def test_release_used_once_even_if_not_needed(self):
+        order = self._order(amount=500.0)
+        order.with_user(self.controller).action_credit_release("just in case")
+        order.action_confirm()  # within the limit: the release is not needed
+        self.assertEqual(order.state, "sale")
+        self.assertFalse(order.credit_release_amount)
+
+    def test_release_void_for_another_customer(self):
+        other = self.env["res.partner"].create(
+            {"name": "Credit Other Customer", "credit_limit": 100.0}
+        )
+        order = self._order(amount=500.0)
+        order.with_user(self.controller).action_credit_release("for this customer")
+        order.with_user(self.salesman).partner_id = other
+        self.assertFalse(order.credit_release_amount)
+        message = self._confirm_blocked(order)
+        self.assertIn(other.name, message)
+
     def test_release_refused_for_salesman(self):
         order = self._order(amount=1500.0)
         with self.assertRaises(AccessError):
@@ -299,6 +331,15 @@ class TestCreditBlock(CreditCommon):
             )
         )
         self._confirm_blocked(self._order(amount=10.0))
+
+    def test_grade_override_at_creation(self):
+        partner = (
+            self.env["res.partner"]
+            .with_user(self.controller)
+            .create({"name": "Credit New D", "credit_grade_override": "D"})
+        )
+        self.assertEqual(partner.credit_grade, "D")
+        self._confirm_blocked(self._order(partner=partner, amount=10.0))
 
     def test_draft_credit_note_does_not_lower_exposure(self):
         self._order(amount=900.0).action_confirm()

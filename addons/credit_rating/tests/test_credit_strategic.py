@@ -1,5 +1,5 @@
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import CreditCommon
 
@@ -41,6 +41,24 @@ class TestCreditStrategic(CreditCommon):
         self.assertEqual(order.approval_state, "approved")
         self.assertEqual(order.state, "sale")
         self.assertAlmostEqual(self.customer.credit_exposure, 1300.0)
+
+    def test_emergency_approval_does_not_release_credit(self):
+        emergency = new_test_user(
+            self.env,
+            login="credit_emergency",
+            groups="sales_team.group_sale_salesman,"
+            "sales_internal_control.group_emergency_approver",
+        )
+        self._order(amount=800.0).action_confirm()
+        order = self._order(amount=500.0)
+        order.with_user(self.salesman).action_confirm()
+        self.assertEqual(order.approval_state, "pending")
+        self._request(order).with_user(emergency).action_emergency_approve(
+            "Customer is waiting"
+        )
+        self.assertEqual(order.approval_state, "approved")
+        self.assertEqual(order.state, "draft")  # the credit check still refuses
+        self.assertTrue(self._logs(order, "blocked"))
 
     def test_strategic_on_hold_goes_to_approval(self):
         self.customer.with_user(self.controller).credit_hold = True

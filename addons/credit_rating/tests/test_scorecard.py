@@ -140,11 +140,25 @@ class TestScorecard(CreditCommon):
         self.assertEqual(self.scorecard.weight_total, 100)
         with self.assertRaisesRegex(ValidationError, "sum to 0"):
             self.env["credit.scorecard"].create({"name": "No Factors", "active": False})
-        # A factor edited on its own breaks the sum: no customer is graded
-        # with it.
-        self.scorecard.factor_ids[0].weight = 10
-        with self.assertRaisesRegex(ValidationError, "sum to 60"):
-            self.scorecard.action_rescore()
+        # A factor row written or deleted on its own is checked as well
+        # (assertRaises rolls each attempt back, as a request would).
+        factor = self.scorecard.factor_ids[0]
+        with self.assertRaises(ValidationError) as cm:
+            factor.weight = 10
+        self.assertIn("sum to 60", str(cm.exception))
+        with self.assertRaises(ValidationError) as cm:
+            factor.unlink()
+        self.assertIn("sum to 50", str(cm.exception))
+        with self.assertRaises(ValidationError) as cm:
+            self.env["credit.scorecard.factor"].create(
+                {
+                    "scorecard_id": self.scorecard.id,
+                    "factor": "paid_volume_12m",
+                    "weight": 10,
+                }
+            )
+        self.assertIn("sum to 110", str(cm.exception))
+        self.assertEqual(self.scorecard.weight_total, 100)
         self.assertFalse(self.bad.credit_grade)
 
     def test_rescore_is_for_credit_controllers(self):
