@@ -4,3 +4,4 @@ from . import control_budget
 from . import control_budget_check_mixin
 from . import purchase_order
 from . import account_move
+from . import account_move_line

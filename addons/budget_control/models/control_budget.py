@@ -91,8 +91,9 @@ class ControlBudget(models.Model):
         default="green",
         copy=False,
         readonly=True,
-        help="Level of the last threshold notification, so that each crossing "
-        "is notified once.",
+        help="Level of the last threshold notification, lowered when the "
+        "consumption goes down (for information; a crossing is measured on "
+        "each document's own change).",
     )
 
     @api.depends("amount", "date_from", "date_to", "analytic_account_id", "company_id")
@@ -160,7 +161,7 @@ class ControlBudget(models.Model):
             "name": self.env._("Committed purchase lines"),
             "res_model": "purchase.order.line",
             "view_mode": "list,form",
-            "domain": self._purchase_line_domain(),
+            "domain": [("id", "in", self.sudo()._get_committed_line_ids())],
             "context": {"create": False},
         }
 
@@ -236,21 +237,6 @@ class ControlBudget(models.Model):
 
     # Business methods
 
-    def _purchase_line_domain(self):
-        self.ensure_one()
-        return [
-            ("analytic_distribution", "in", [self.analytic_account_id.id]),
-            ("company_id", "=", self.company_id.id),
-            ("order_id.state", "in", ("purchase", "done")),
-            ("display_type", "=", False),
-            ("order_id.date_order", ">=", self.date_from),
-            (
-                "order_id.date_order",
-                "<",
-                fields.Date.add(self.date_to, days=1),
-            ),
-        ]
-
     def _pct_of(self, consumed):
         self.ensure_one()
         return consumed / self.amount * 100.0 if self.amount else 0.0
@@ -324,6 +310,63 @@ class ControlBudget(models.Model):
         return result
 
     @api.model
+    def _committed_query(self, budgets, select, tail):
+        """Confirmed purchase lines of ``budgets`` with their unbilled share.
+
+        Rows are (budget, purchase line, distribution key); ``select`` may use
+        ``budget``, ``pol``, ``po``, ``dist`` and ``unbilled.unbilled_qty`` (the line's
+        quantity not yet billed on posted vendor bills, refunds giving quantity
+        back, in the line's unit); ``tail`` closes the query.
+        """
+        account_ids = [str(i) for i in budgets.sudo().analytic_account_id.ids]
+        pol = self.env["purchase.order.line"]
+        return SQL(
+            r"""
+            SELECT %(select)s
+              FROM purchase_order_line pol
+              JOIN purchase_order po ON po.id = pol.order_id
+         LEFT JOIN uom_uom pol_uom ON pol_uom.id = pol.product_uom
+              JOIN control_budget budget
+                ON budget.company_id = pol.company_id
+               AND po.date_order::date BETWEEN budget.date_from AND budget.date_to
+             CROSS JOIN LATERAL jsonb_each_text(pol.analytic_distribution)
+                   AS dist(key, value)
+         LEFT JOIN LATERAL (
+                   SELECT SUM(
+                              CASE WHEN move.move_type = 'in_refund'
+                                   THEN -1 ELSE 1 END
+                              * aml.quantity
+                              / COALESCE(NULLIF(aml_uom.factor, 0), 1)
+                              * COALESCE(pol_uom.factor, 1)
+                          ) AS qty
+                     FROM account_move_line aml
+                     JOIN account_move move ON move.id = aml.move_id
+                LEFT JOIN uom_uom aml_uom ON aml_uom.id = aml.product_uom_id
+                    WHERE aml.purchase_line_id = pol.id
+                      AND move.state = 'posted'
+                      AND move.move_type IN ('in_invoice', 'in_refund')
+                   ) billed ON TRUE
+        CROSS JOIN LATERAL (
+                   SELECT GREATEST(pol.product_qty - COALESCE(billed.qty, 0), 0)
+                          AS unbilled_qty
+                   ) unbilled
+             WHERE budget.id IN %(ids)s
+               AND %(accounts_query)s && %(account_ids)s
+               AND budget.analytic_account_id::text
+                   = ANY(string_to_array(dist.key, ','))
+               AND po.state IN ('purchase', 'done')
+               AND pol.display_type IS NULL
+               AND pol.product_qty > 0
+               %(tail)s
+            """,
+            select=select,
+            tail=tail,
+            ids=tuple(budgets.ids),
+            accounts_query=pol._query_analytic_accounts("pol"),
+            account_ids=account_ids,
+        )
+
+    @api.model
     def _get_committed_data(self, budgets):
         """Confirmed purchase lines not yet billed, by distribution.
 
@@ -333,60 +376,47 @@ class ControlBudget(models.Model):
         of the budget's account. A billed quantity moves to the actuals and is
         never counted twice.
         """
-        account_ids = [str(i) for i in budgets.sudo().analytic_account_id.ids]
-        pol = self.env["purchase.order.line"]
         self.env.cr.execute(
-            SQL(
-                r"""
-                SELECT budget.id,
-                       SUM(
-                           pol.price_subtotal
-                           / COALESCE(NULLIF(po.currency_rate, 0), 1)
-                           * GREATEST(pol.product_qty - COALESCE(billed.qty, 0), 0)
-                           / pol.product_qty
-                           * dist.value::numeric / 100
-                       )
-                  FROM purchase_order_line pol
-                  JOIN purchase_order po ON po.id = pol.order_id
-             LEFT JOIN uom_uom pol_uom ON pol_uom.id = pol.product_uom
-                  JOIN control_budget budget
-                    ON budget.company_id = pol.company_id
-                   AND po.date_order::date BETWEEN budget.date_from AND budget.date_to
-                 CROSS JOIN LATERAL jsonb_each_text(pol.analytic_distribution)
-                       AS dist(key, value)
-             LEFT JOIN LATERAL (
-                       SELECT SUM(
-                                  CASE WHEN move.move_type = 'in_refund'
-                                       THEN -1 ELSE 1 END
-                                  * aml.quantity
-                                  / COALESCE(NULLIF(aml_uom.factor, 0), 1)
-                                  * COALESCE(pol_uom.factor, 1)
-                              ) AS qty
-                         FROM account_move_line aml
-                         JOIN account_move move ON move.id = aml.move_id
-                    LEFT JOIN uom_uom aml_uom ON aml_uom.id = aml.product_uom_id
-                        WHERE aml.purchase_line_id = pol.id
-                          AND move.state = 'posted'
-                          AND move.move_type IN ('in_invoice', 'in_refund')
-                       ) billed ON TRUE
-                 WHERE budget.id IN %(ids)s
-                   AND %(accounts_query)s && %(account_ids)s
-                   AND budget.analytic_account_id::text
-                       = ANY(string_to_array(dist.key, ','))
-                   AND po.state IN ('purchase', 'done')
-                   AND pol.display_type IS NULL
-                   AND pol.product_qty > 0
-              GROUP BY budget.id
-                """,
-                ids=tuple(budgets.ids),
-                accounts_query=pol._query_analytic_accounts("pol"),
-                account_ids=account_ids,
+            self._committed_query(
+                budgets,
+                SQL(
+                    """
+                    budget.id,
+                    SUM(
+                        pol.price_subtotal
+                        / COALESCE(NULLIF(po.currency_rate, 0), 1)
+                        * unbilled.unbilled_qty
+                        / pol.product_qty
+                        * dist.value::numeric / 100
+                    )
+                    """
+                ),
+                SQL("GROUP BY budget.id"),
             )
         )
         return {
             budget_id: float(amount or 0.0)
             for budget_id, amount in self.env.cr.fetchall()
         }
+
+    def _get_committed_line_ids(self):
+        """Ids of the purchase lines behind the committed figure."""
+        budgets = self.filtered("id")
+        if not budgets:
+            return []
+        self.env.flush_all()
+        digits = self.env["decimal.precision"].precision_get("Product Unit of Measure")
+        self.env.cr.execute(
+            self._committed_query(
+                budgets,
+                SQL("DISTINCT pol.id"),
+                SQL(
+                    "AND ROUND(unbilled.unbilled_qty::numeric, %(digits)s) > 0",
+                    digits=digits,
+                ),
+            )
+        )
+        return [line_id for (line_id,) in self.env.cr.fetchall()]
 
     def _get_consumption_map(self):
         """Return {budget id: consumed amount} (actual + committed)."""

@@ -73,8 +73,14 @@ class ControlBudgetCheckMixin(models.AbstractModel):
 
     # Release
 
-    def action_budget_release(self, reason):
-        """Let the document pass a red budget once, at its current amount."""
+    def action_budget_release(self, reason, amount=None):
+        """Let the document pass a red budget once, up to ``amount``.
+
+        ``amount`` is the total the release covers: by default the document's
+        current total; a larger one releases a raise still to come (a line
+        added to a confirmed order, say). It may not be below the current
+        total.
+        """
         if not self.env.user.has_group("budget_control.group_budget_manager"):
             raise AccessError(
                 self.env._(
@@ -88,21 +94,37 @@ class ControlBudgetCheckMixin(models.AbstractModel):
                 self.env._("A reason is required to release a budget block.")
             )
         for document in self:
-            amount = document._budget_document_amount()
-            document.sudo().write(
-                {"budget_release_amount": amount, "budget_release_reason": reason}
-            )
+            current = document._budget_document_amount()
+            released = current if amount is None else amount
             currency = document.currency_id
+            if amount is not None and (
+                currency.compare_amounts(released, 0.0) <= 0
+                or currency.compare_amounts(released, current) < 0
+            ):
+                raise UserError(
+                    self.env._(
+                        "The budget release of %(document)s must cover at least "
+                        "its current total %(current)s %(currency)s and be "
+                        "positive (got %(amount)s).",
+                        document=document.display_name,
+                        current=current,
+                        currency=currency.name,
+                        amount=released,
+                    )
+                )
+            document.sudo().write(
+                {"budget_release_amount": released, "budget_release_reason": reason}
+            )
             message = self.env._(
                 "Budget block released for %(document)s at %(amount)s %(currency)s "
                 "by %(user)s: %(reason)s",
                 document=document.display_name,
-                amount=amount,
+                amount=released,
                 currency=currency.name,
                 user=self.env.user.name,
                 reason=reason,
             )
-            self.env["control.log"]._log("override", document, message, amount=amount)
+            self.env["control.log"]._log("override", document, message, amount=released)
             document.sudo().message_post(body=message)
         return True
 
@@ -116,11 +138,22 @@ class ControlBudgetCheckMixin(models.AbstractModel):
 
     # The check
 
-    def _budget_candidate_budgets(self):
+    @api.model
+    def _budget_distribution_account_ids(self, distribution):
+        """Analytic account ids of a distribution (keys such as "12" or "12,15")."""
         account_ids = set()
+        for key in distribution or {}:
+            account_ids.update(int(i) for i in str(key).split(",") if i.isdigit())
+        return account_ids
+
+    def _budget_candidate_budgets(self, extra_account_ids=None):
+        """Confirmed budgets on the accounts of the lines (and of
+        ``extra_account_ids``: accounts a pending change moves amounts to)."""
+        account_ids = set(extra_account_ids or ())
         for line in self._budget_lines():
-            for key in line.analytic_distribution or {}:
-                account_ids.update(int(i) for i in key.split(",") if i.isdigit())
+            account_ids |= self._budget_distribution_account_ids(
+                line.analytic_distribution
+            )
         if not account_ids:
             return self.env["control.budget"].sudo()
         return (
@@ -135,10 +168,14 @@ class ControlBudgetCheckMixin(models.AbstractModel):
             )
         )
 
-    def _budget_run_checked(self, action):
-        """Run ``action()`` (the document's super call) under the budget check."""
+    def _budget_run_checked(self, action, extra_account_ids=None):
+        """Run ``action()`` (the document's super call) under the budget check.
+
+        ``extra_account_ids``: analytic accounts the action moves amounts to
+        that the document's lines do not carry yet.
+        """
         documents = self._budget_documents_to_check()
-        budgets = documents._budget_candidate_budgets()
+        budgets = documents._budget_candidate_budgets(extra_account_ids)
         if not budgets:
             return action()
         self.env["control.log"]._lock_for_check(budgets)
@@ -207,30 +244,33 @@ class ControlBudgetCheckMixin(models.AbstractModel):
         return blocks
 
     def _budget_after_pass(self, budgets, before, after):
-        """Threshold notifications and release bookkeeping after a pass."""
+        """Threshold notifications and release bookkeeping after a pass.
+
+        A crossing is measured on this document's change alone: consumption
+        rose and its level after the change ranks above its level before, so
+        a raise of the planned amount or a cancelled order in between never
+        hides (nor repeats) a notification.
+        """
         Log = self.env["control.log"]
         released_used = False
         for budget in budgets:
             old = before.get(budget.id, 0.0)
             new = after.get(budget.id, 0.0)
             currency = budget.currency_id
-            if currency.compare_amounts(new, old) == 0:
+            direction = currency.compare_amounts(new, old)
+            if direction == 0:
                 continue
             new_pct = budget._pct_of(new)
             level = budget._level_of(new_pct)
-            last = budget.last_alert_level or "green"
-            if level == "red" and currency.compare_amounts(new, old) > 0:
+            old_level = budget._level_of(budget._pct_of(old))
+            if level == "red" and direction > 0:
                 # Passed red (already red or not): only under a release,
                 # which is used up now.
                 released_used = True
-            if LEVEL_RANK[level] < LEVEL_RANK[last]:
-                # Consumption went down: a later crossing is notified again.
-                budget.last_alert_level = level
-                continue
-            if (
-                LEVEL_RANK[level] == LEVEL_RANK[last]
-                or currency.compare_amounts(new, old) < 0
-            ):
+            if direction < 0 or LEVEL_RANK[level] <= LEVEL_RANK[old_level]:
+                if LEVEL_RANK[level] < LEVEL_RANK[budget.last_alert_level or "green"]:
+                    # Display only: the notified level follows a decrease.
+                    budget.last_alert_level = level
                 continue
             old_pct = f"{budget._pct_of(old):.2f}"
             pct = f"{new_pct:.2f}"

@@ -35,6 +35,17 @@ class PurchaseOrderLine(models.Model):
     # A confirmed order stays editable in Odoo: a line added or raised after
     # the confirmation goes through the same budget check.
 
+    @api.model
+    def _budget_new_account_ids(self, vals_list):
+        """Analytic accounts that the values put on lines."""
+        check = self.env["control.budget.check.mixin"]
+        account_ids = set()
+        for vals in vals_list:
+            account_ids |= check._budget_distribution_account_ids(
+                vals.get("analytic_distribution")
+            )
+        return account_ids
+
     @api.model_create_multi
     def create(self, vals_list):
         orders = (
@@ -47,7 +58,8 @@ class PurchaseOrderLine(models.Model):
         if not orders:
             return super().create(vals_list)
         return orders._budget_run_checked(
-            lambda: super(PurchaseOrderLine, self).create(vals_list)
+            lambda: super(PurchaseOrderLine, self).create(vals_list),
+            extra_account_ids=self._budget_new_account_ids(vals_list),
         )
 
     def write(self, vals):
@@ -55,5 +67,6 @@ class PurchaseOrderLine(models.Model):
         if not orders or not BUDGET_LINE_FIELDS.intersection(vals):
             return super().write(vals)
         return orders._budget_run_checked(
-            lambda: super(PurchaseOrderLine, self).write(vals)
+            lambda: super(PurchaseOrderLine, self).write(vals),
+            extra_account_ids=self._budget_new_account_ids([vals]),
         )

@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
@@ -369,3 +370,178 @@ class TestBudget(BudgetCommon):
         bill.button_draft()
         with self.assertRaisesRegex(UserError, "blocked by budget"):
             bill.with_user(self.purchase_user).action_post()
+
+    def test_confirmed_line_moved_to_red_budget_is_blocked(self):
+        self._po(950.0, distribution={str(self.account_b.id): 100}).button_confirm()
+        po = self._po(100.0)
+        po.button_confirm()
+        line = po.order_line.with_user(self.purchase_user)
+        # The order does not carry the Research account yet: still checked.
+        with self.assertRaisesRegex(UserError, "Research budget") as error:
+            line.analytic_distribution = {str(self.account_b.id): 100}
+        self.assertIn("105.00%", str(error.exception))
+        self.assertNotIn("Marketing budget", str(error.exception))
+        self.assertEqual(
+            po.order_line.analytic_distribution, {str(self.account_a.id): 100}
+        )
+        self.assertFigures(self.budget_a, 0.0, 100.0)
+        self.assertFigures(self.budget_b, 0.0, 950.0)
+        # A split key ("a,b") names the account too.
+        key = f"{self.account_a.id},{self.account_b.id}"
+        with self.assertRaisesRegex(UserError, "Research budget"):
+            line.analytic_distribution = {key: 100}
+        # A new line on that account.
+        with self.assertRaisesRegex(UserError, "Research budget"):
+            po.with_user(self.purchase_user).write(
+                {
+                    "order_line": [
+                        Command.create(
+                            {
+                                "product_id": self.product.id,
+                                "product_qty": 1,
+                                "price_unit": 60.0,
+                                "taxes_id": [Command.clear()],
+                                "analytic_distribution": {str(self.account_b.id): 100},
+                            }
+                        )
+                    ]
+                }
+            )
+        self.assertEqual(len(po.order_line), 1)
+        self.assertFigures(self.budget_b, 0.0, 950.0)
+        self.assertEqual(len(self._logs("blocked", po)), 3)
+        # With room on the budget, the move passes.
+        self.budget_b.amount = 2000.0
+        line.analytic_distribution = {str(self.account_b.id): 100}
+        self.assertFigures(self.budget_a, 0.0, 0.0)
+        self.assertFigures(self.budget_b, 0.0, 1050.0)
+
+    def test_posted_bill_line_moved_to_red_budget_is_blocked(self):
+        self._bill(950.0, distribution={str(self.account_b.id): 100}).action_post()
+        bill = self._bill(100.0)
+        bill.action_post()
+        line = bill.invoice_line_ids.with_user(self.purchase_user)
+        with self.assertRaisesRegex(UserError, "Research budget"):
+            line.analytic_distribution = {str(self.account_b.id): 100}
+        with self.assertRaisesRegex(UserError, "Research budget"):
+            # As the bank reconciliation does (through the move).
+            bill.with_user(self.purchase_user).with_context(
+                skip_readonly_check=True
+            ).write(
+                {
+                    "invoice_line_ids": [
+                        Command.update(
+                            line.id,
+                            {"analytic_distribution": {str(self.account_b.id): 100}},
+                        )
+                    ]
+                }
+            )
+        self.assertEqual(bill.state, "posted")
+        self.assertEqual(line.analytic_distribution, {str(self.account_a.id): 100})
+        self.assertFigures(self.budget_a, 100.0, 0.0)
+        self.assertFigures(self.budget_b, 950.0, 0.0)
+        self.assertEqual(len(self._logs("blocked", bill)), 2)
+        # Within the budget, the actuals move.
+        self.budget_b.amount = 2000.0
+        line.analytic_distribution = {str(self.account_b.id): 100}
+        self.assertFigures(self.budget_a, 0.0, 0.0)
+        self.assertFigures(self.budget_b, 1050.0, 0.0)
+        # Moving a refund away from a budget gives it back.
+        refund = self._bill(
+            50.0, distribution={str(self.account_b.id): 100}, move_type="in_refund"
+        )
+        refund.action_post()
+        self.assertFigures(self.budget_b, 1000.0, 0.0)
+        refund.invoice_line_ids.analytic_distribution = {str(self.account_a.id): 100}
+        self.assertFigures(self.budget_a, -50.0, 0.0)
+        self.assertFigures(self.budget_b, 1050.0, 0.0)
+
+    def test_threshold_notified_after_planned_amount_raised(self):
+        self._po(900.0).button_confirm()
+        self.budget_a.invalidate_recordset()
+        self.assertEqual(self.budget_a.alert_level, "orange")
+        self.assertEqual(self.budget_a.last_alert_level, "orange")
+        activities = self.budget_a.activity_ids
+        self.assertEqual(len(activities), 1)
+        # Raised: green again (45 %), with no document involved.
+        self.budget_a.amount = 2000.0
+        self.budget_a.invalidate_recordset()
+        self.assertEqual(self.budget_a.alert_level, "green")
+        po = self._po(700.0)
+        po.with_user(self.purchase_user).button_confirm()
+        self.budget_a.invalidate_recordset()
+        self.assertEqual(self.budget_a.alert_level, "yellow")
+        log = self._logs("threshold", po)
+        self.assertEqual(len(log), 1)
+        self.assertIn("45.00%", log.message)
+        self.assertIn("80.00%", log.message)
+        self.assertEqual(len(self.budget_a.activity_ids - activities), 1)
+        self.assertEqual(self.budget_a.last_alert_level, "yellow")
+        # A cancelled order gives the consumption back; the next crossing
+        # is notified again.
+        po.button_cancel()
+        po2 = self._po(700.0)
+        po2.button_confirm()
+        self.assertEqual(len(self._logs("threshold", po2)), 1)
+        # Staying yellow: nothing.
+        po3 = self._po(50.0)
+        po3.button_confirm()
+        self.assertFalse(self._logs("threshold", po3))
+
+    def test_committed_drill_down_matches_figure(self):
+        billed = self._po(400.0, qty=4)
+        billed.button_confirm()
+        self._bill_from_po(billed).action_post()
+        partial = self._po(400.0, qty=4)
+        partial.button_confirm()
+        self._bill_from_po(partial, qty=1).action_post()
+        open_po = self._po(100.0)
+        open_po.button_confirm()
+        self._po(100.0)  # draft: neither committed nor listed
+        self.assertFigures(self.budget_a, 500.0, 400.0)
+        action = self.budget_a.with_user(self.owner).action_view_purchase_lines()
+        lines = self.env[action["res_model"]].search(action["domain"])
+        self.assertEqual(lines, partial.order_line | open_po.order_line)
+        action = self.budget_b.action_view_purchase_lines()
+        self.assertFalse(self.env[action["res_model"]].search(action["domain"]))
+
+    def test_release_raise_of_confirmed_order(self):
+        po = self._po(900.0)
+        po.button_confirm()
+        line = po.order_line.with_user(self.purchase_user)
+        with self.assertRaisesRegex(UserError, "blocked by budget"):
+            line.price_unit = 1100.0
+        manager_po = po.with_user(self.budget_manager)
+        # Bad input: below the current total, or not positive.
+        with self.assertRaisesRegex(UserError, "900.0"):
+            manager_po.action_budget_release("Extra work", amount=800.0)
+        with self.assertRaisesRegex(UserError, "positive"):
+            manager_po.action_budget_release("Extra work", amount=-5.0)
+        self.assertFalse(po.budget_release_amount)
+        wizard = (
+            self.env["control.budget.release"]
+            .with_user(self.budget_manager)
+            .create(
+                {
+                    "res_model": "purchase.order",
+                    "res_id": po.id,
+                    "reason": "Extra work",
+                    "amount": 1100.0,
+                }
+            )
+        )
+        wizard.action_release()
+        self.assertAlmostEqual(po.budget_release_amount, 1100.0)
+        log = self._logs("override", po)
+        self.assertEqual(len(log), 1)
+        self.assertAlmostEqual(log.amount, 1100.0)
+        # Above the released total: still blocked.
+        with self.assertRaisesRegex(UserError, "blocked by budget"):
+            line.price_unit = 1200.0
+        line.price_unit = 1100.0
+        self.assertFigures(self.budget_a, 0.0, 1100.0)
+        # Used up.
+        self.assertFalse(po.budget_release_amount)
+        with self.assertRaisesRegex(UserError, "blocked by budget"):
+            line.price_unit = 1150.0

@@ -14,9 +14,15 @@ class ControlBudgetRelease(models.TransientModel):
     )
     res_id = fields.Integer(string="Document ID", required=True)
     reason = fields.Text(required=True)
+    amount = fields.Float(
+        string="Total Released",
+        help="Total of the document the release covers, in the document's "
+        "currency. Leave empty for its current total; set a higher total to "
+        "release a raise of a confirmed order.",
+    )
 
     def action_release(self):
         self.ensure_one()
         document = self.env[self.res_model].browse(self.res_id)
-        document.action_budget_release(self.reason)
+        document.action_budget_release(self.reason, amount=self.amount or None)
         return {"type": "ir.actions.act_window_close"}
