@@ -256,6 +256,59 @@ class SaleOrder(models.Model):
                         continue
                     order._credit_block(partner, amount, result)
 
+    def _credit_open_amounts(self):
+        """{order: open amount of its lines (company currency)}."""
+        return {
+            order: sum(order.order_line.mapped("credit_open_amount")) for order in self
+        }
+
+    def _credit_check_raise(self, before):
+        """Refuse what confirmed orders add to the exposure beyond the rules.
+
+        :param before: :meth:`_credit_open_amounts` before the change
+        """
+        for company, orders in self.grouped("company_id").items():
+            orders = orders.with_company(company)
+            partners = orders.partner_id.commercial_partner_id
+            self.env["control.log"]._lock_for_check(partners)
+            data = partners.sudo().with_company(company)._credit_exposure_data()
+            for order in orders:
+                added = sum(order.order_line.mapped("credit_open_amount")) - before.get(
+                    order, 0.0
+                )
+                currency = company.currency_id
+                if currency.compare_amounts(added, 0.0) <= 0:
+                    continue
+                partner = order.partner_id.commercial_partner_id
+                values = data[partner.id]
+                result = partner.with_company(company)._credit_evaluate(
+                    added, data=values, exposure=values["exposure"] - added
+                )
+                if result["allowed"]:
+                    continue
+                limit = result["limit"]
+                shortfall = (
+                    max(result["exposure"] + added - limit, 0.0) if limit else 0.0
+                )
+                message = self.env._(
+                    "Credit check failed for what order %(order)s of %(partner)s "
+                    "would add: exposure %(exposure)s without it, credit limit "
+                    "%(limit)s, this change %(amount)s, shortfall %(shortfall)s."
+                    "\n%(reasons)s\nA credit controller can raise the credit "
+                    "limit or lift the hold; a new order can be released.",
+                    order=order.name,
+                    partner=partner.name,
+                    exposure=format_amount(self.env, result["exposure"], currency),
+                    limit=format_amount(self.env, limit, currency) if limit else "-",
+                    amount=format_amount(self.env, added, currency),
+                    shortfall=format_amount(self.env, shortfall, currency),
+                    reasons="\n".join(result["reasons"]),
+                )
+                self.env["control.log"]._log_detached(
+                    "blocked", order, message, amount=added, company=company
+                )
+                raise UserError(message)
+
     def _credit_block(self, partner, amount, result):
         self.ensure_one()
         currency = self.company_id.currency_id

@@ -1,6 +1,16 @@
 from odoo import api, fields, models
 from odoo.tools.sql import create_index
 
+# Line fields that change what a confirmed order adds to the exposure.
+CREDIT_LINE_FIELDS = {
+    "product_id",
+    "product_uom_qty",
+    "product_uom",
+    "price_unit",
+    "discount",
+    "tax_id",
+}
+
 
 class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
@@ -29,6 +39,31 @@ class SaleOrderLine(models.Model):
             where="credit_open_amount != 0",
         )
         return res
+
+    # A confirmed order stays editable in Odoo: a line added or raised after
+    # the confirmation goes through the credit check for what it adds.
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        orders = (
+            self.env["sale.order"]
+            .browse({vals["order_id"] for vals in vals_list if vals.get("order_id")})
+            .filtered(lambda order: order.state == "sale")
+        )
+        before = orders._credit_open_amounts()
+        lines = super().create(vals_list)
+        if orders:
+            orders._credit_check_raise(before)
+        return lines
+
+    def write(self, vals):
+        orders = self.order_id.filtered(lambda order: order.state == "sale")
+        if not orders or not CREDIT_LINE_FIELDS.intersection(vals):
+            return super().write(vals)
+        before = orders._credit_open_amounts()
+        result = super().write(vals)
+        orders._credit_check_raise(before)
+        return result
 
     @api.depends(
         "state",

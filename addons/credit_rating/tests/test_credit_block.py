@@ -155,6 +155,37 @@ class TestCreditBlock(CreditCommon):
         small.with_user(self.salesman).write({"state": "sale"})
         self.assertEqual(small.state, "sale")
 
+    def test_confirmed_order_raised_is_checked(self):
+        order = self._order(amount=600.0)
+        order.action_confirm()
+        line = order.order_line
+        # assertRaises rolls each refused change back, as a request would.
+        with self.assertRaises(UserError) as cm:
+            line.with_user(self.salesman).price_unit = 1200.0
+        message = str(cm.exception)
+        for text in (order.name, self.customer.name, "600.00", "1,000.00", "200.00"):
+            self.assertIn(text, message)
+        self.assertEqual(line.price_unit, 600.0)
+        with self.assertRaises(UserError):
+            self.env["sale.order.line"].with_user(self.salesman).create(
+                {
+                    "order_id": order.id,
+                    "product_id": self.product.id,
+                    "price_unit": 500.0,
+                }
+            )
+        self.assertEqual(len(order.order_line), 1)
+        # Within the limit, or lower: passes.
+        line.with_user(self.salesman).price_unit = 900.0
+        line.with_user(self.salesman).price_unit = 300.0
+        self.assertAlmostEqual(self.customer.credit_exposure, 300.0)
+        # On hold: no raise at all.
+        self.customer.with_user(self.controller).credit_hold = True
+        with self.assertRaises(UserError) as cm:
+            line.with_user(self.salesman).price_unit = 310.0
+        self.assertIn("hold", str(cm.exception))
+        line.with_user(self.salesman).price_unit = 250.0  # lower is always fine
+
     def test_release_used_once_even_if_not_needed(self):
         order = self._order(amount=500.0)
         order.with_user(self.controller).action_credit_release("just in case")
