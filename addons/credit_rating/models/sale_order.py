@@ -75,11 +75,12 @@ class SaleOrder(models.Model):
     def _search_credit_blocked(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Unsupported search on credit_blocked."))
-        self.env["control.log"].flush_model(["res_model", "res_id", "event"])
+        # Blocks of the credit check only (not of contracts or approvals).
+        self.env["control.log"].flush_model(["res_model", "res_id", "event", "control"])
         rows = self.env.execute_query(
             SQL(
-                "SELECT DISTINCT res_id FROM control_log "
-                "WHERE res_model = 'sale.order' AND event = 'blocked'"
+                "SELECT DISTINCT res_id FROM control_log WHERE res_model = "
+                "'sale.order' AND event = 'blocked' AND control = 'credit'"
             )
         )
         positive = (operator == "=") == value
@@ -305,7 +306,12 @@ class SaleOrder(models.Model):
                     reasons="\n".join(result["reasons"]),
                 )
                 self.env["control.log"]._log_detached(
-                    "blocked", order, message, amount=added, company=company
+                    "blocked",
+                    order,
+                    message,
+                    amount=added,
+                    company=company,
+                    control="credit",
                 )
                 raise UserError(message)
 
@@ -328,7 +334,12 @@ class SaleOrder(models.Model):
             reasons="\n".join(result["reasons"]),
         )
         self.env["control.log"]._log_detached(
-            "blocked", self, message, amount=amount, company=self.company_id
+            "blocked",
+            self,
+            message,
+            amount=amount,
+            company=self.company_id,
+            control="credit",
         )
         raise UserError(message)
 

@@ -186,6 +186,26 @@ class TestCreditBlock(CreditCommon):
         self.assertIn("hold", str(cm.exception))
         line.with_user(self.salesman).price_unit = 250.0  # lower is always fine
 
+    def test_queue_lists_credit_blocks_only(self):
+        order = self._order(amount=100.0)
+        # A block by another control (contract, approval completion).
+        self.env["control.log"]._log("blocked", order, "Contract C0001 is expired")
+        blocked = self.env["sale.order"].search([("credit_blocked", "=", True)])
+        self.assertNotIn(order, blocked)
+        self.customer.with_user(self.controller).credit_hold = True
+        self._confirm_blocked(order)
+        # (under tests the detached line is written in the test transaction,
+        # rolled back with assertRaises: write it again as the check does)
+        try:
+            order.action_confirm()
+        except UserError:
+            order.write({"state": "draft"})  # the request's rollback, by hand
+        blocked = self.env["sale.order"].search([("credit_blocked", "=", True)])
+        self.assertIn(order, blocked)
+        self.assertEqual(
+            set(self._logs(order, "blocked").mapped("control")), {False, "credit"}
+        )
+
     def test_release_used_once_even_if_not_needed(self):
         order = self._order(amount=500.0)
         order.with_user(self.controller).action_credit_release("just in case")

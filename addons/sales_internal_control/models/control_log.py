@@ -34,6 +34,13 @@ class ControlLog(models.Model):
         string="Document ID", model_field="res_model", readonly=True, index=True
     )
     res_name = fields.Char(string="Document", readonly=True)
+    control = fields.Char(
+        readonly=True,
+        index=True,
+        help="Technical name of the control that wrote the line, where it "
+        "matters to tell them apart (e.g. credit, for the credit controllers' "
+        "queue of blocked orders).",
+    )
     user_id = fields.Many2one(
         "res.users",
         required=True,
@@ -137,7 +144,9 @@ class ControlLog(models.Model):
         )
 
     @api.model
-    def _prepare_log_vals(self, event, records, message, amount=0.0, company=None):
+    def _prepare_log_vals(
+        self, event, records, message, amount=0.0, company=None, control=False
+    ):
         vals_list = []
         for record in records:
             rec_company = company or (
@@ -153,12 +162,13 @@ class ControlLog(models.Model):
                     "message": message,
                     "amount": amount,
                     "company_id": (rec_company or self.env.company).id,
+                    "control": control,
                 }
             )
         return vals_list
 
     @api.model
-    def _log(self, event, records, message, amount=0.0, company=None):
+    def _log(self, event, records, message, amount=0.0, company=None, control=False):
         """Write one log line per record (in sudo) and return them.
 
         :param event: one of ``LOG_EVENTS``
@@ -166,12 +176,17 @@ class ControlLog(models.Model):
         :param message: the human-readable explanation, with the numbers
         :param amount: the amount concerned, in company currency
         :param company: the company of the lines (default: the record's)
+        :param control: technical name of the control writing the line
         """
-        vals_list = self._prepare_log_vals(event, records, message, amount, company)
+        vals_list = self._prepare_log_vals(
+            event, records, message, amount, company, control
+        )
         return self.sudo().create(vals_list)
 
     @api.model
-    def _log_detached(self, event, records, message, amount=0.0, company=None):
+    def _log_detached(
+        self, event, records, message, amount=0.0, company=None, control=False
+    ):
         """Like :meth:`_log`, but the lines survive the current transaction.
 
         For blocks: the action raises ``UserError`` right after, which rolls
@@ -183,8 +198,12 @@ class ControlLog(models.Model):
         users and companies.
         """
         if config["test_enable"] or self.env.registry.in_test_mode():
-            return self._log(event, records, message, amount=amount, company=company)
-        vals_list = self._prepare_log_vals(event, records, message, amount, company)
+            return self._log(
+                event, records, message, amount=amount, company=company, control=control
+            )
+        vals_list = self._prepare_log_vals(
+            event, records, message, amount, company, control
+        )
         with self.env.registry.cursor() as cr:
             self.env(cr=cr, su=True)["control.log"].create(vals_list)
         return self.browse()
