@@ -10,6 +10,8 @@ BUDGET_LINE_FIELDS = {
     "analytic_distribution",
 }
 CONFIRMED = ("purchase", "done")
+# Order fields that move what a confirmed order commits.
+ORDER_FIELDS = {"date_order", "currency_id", "company_id"}
 
 
 class PurchaseOrder(models.Model):
@@ -21,11 +23,21 @@ class PurchaseOrder(models.Model):
             lambda line: not line.display_type and line.analytic_distribution
         )
 
-    def button_approve(self, force=False):
-        # button_confirm approves through here, so does the second validation
-        # step of a double-validated order.
-        return self._budget_run_checked(
-            lambda: super(PurchaseOrder, self).button_approve(force=force)
+    def write(self, vals):
+        # Checked where an order becomes confirmed, whichever method writes
+        # the state (button_confirm and the second validation step through
+        # button_approve, button_unlock, a plain write over XML-RPC), and where
+        # a confirmed order's date, currency or company changes: its
+        # commitment moves to another period or amount.
+        checked = self.browse()
+        if vals.get("state") in CONFIRMED:
+            checked |= self.filtered(lambda order: order.state not in CONFIRMED)
+        if ORDER_FIELDS.intersection(vals):
+            checked |= self.filtered(lambda order: order.state in CONFIRMED)
+        if not checked:
+            return super().write(vals)
+        return checked._budget_run_checked(
+            lambda: super(PurchaseOrder, self).write(vals)
         )
 
 

@@ -545,3 +545,41 @@ class TestBudget(BudgetCommon):
         self.assertFalse(po.budget_release_amount)
         with self.assertRaisesRegex(UserError, "blocked by budget"):
             line.price_unit = 1150.0
+
+    def test_state_written_directly_is_checked(self):
+        """Confirming by another method than button_confirm (a plain write of
+        the state over XML-RPC, button_unlock) goes through the same check."""
+        self._po(950.0).button_confirm()
+        po = self._po(100.0)
+        with self.assertRaises(UserError) as cm:
+            po.with_user(self.purchase_user).write({"state": "purchase"})
+        self.assertIn("Marketing budget", str(cm.exception))
+        self.assertEqual(po.state, "draft")
+        with self.assertRaises(UserError):
+            po.with_user(self.purchase_user).button_unlock()
+        self.assertEqual(po.state, "draft")
+        self.assertFigures(self.budget_a, 0.0, 950.0)
+        small = self._po(40.0)
+        small.with_user(self.purchase_user).write({"state": "purchase"})
+        self.assertFigures(self.budget_a, 0.0, 990.0)
+
+    def test_confirmed_order_moved_to_another_period_is_checked(self):
+        next_year = self._budget(
+            "Marketing next year", self.account_a, 100.0, confirm=False
+        )
+        next_year.write(
+            {
+                "date_from": self.date_from.replace(year=self.date_from.year + 1),
+                "date_to": self.date_to.replace(year=self.date_to.year + 1),
+            }
+        )
+        next_year.action_confirm()
+        po = self._po(500.0)
+        po.button_confirm()
+        self.assertFigures(self.budget_a, 0.0, 500.0)
+        later = po.date_order.replace(year=po.date_order.year + 1)
+        with self.assertRaises(UserError) as cm:
+            po.with_user(self.purchase_user).write({"date_order": later})
+        self.assertIn("Marketing next year", str(cm.exception))
+        self.assertFigures(self.budget_a, 0.0, 500.0)
+        self.assertFigures(next_year, 0.0, 0.0)
