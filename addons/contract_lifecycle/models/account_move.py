@@ -24,6 +24,7 @@ class AccountMove(models.Model):
         Refunds pass whatever the contract's state and amount (they give the
         amount back), but must match its kind, partner and currency.
         """
+        self._check_order_contracts()
         items = [
             (
                 move,
@@ -36,6 +37,30 @@ class AccountMove(models.Model):
         ]
         self.env["contract.contract"]._check_documents(items)
         return super()._post(soft=soft)
+
+    def _check_order_contracts(self):
+        """A customer invoice of contract orders keeps a contract of that family.
+
+        Its contract can be any version of the orders' contracts (documents
+        move to the new version), but not another contract nor none.
+        """
+        for move in self.filtered(lambda m: m.is_sale_document(include_receipts=False)):
+            order_contracts = move.sudo().line_ids.sale_line_ids.order_id.contract_id
+            if not order_contracts:
+                continue
+            if move.contract_id.origin_id not in order_contracts.origin_id or (
+                len(order_contracts.origin_id) > 1
+            ):
+                raise UserError(
+                    self.env._(
+                        "%(document)s invoices orders under contract %(orders)s "
+                        "but its contract is %(contract)s: set the orders' "
+                        "contract (or one of its versions) before posting.",
+                        document=move.display_name,
+                        orders=", ".join(order_contracts.mapped("display_name")),
+                        contract=move.contract_id.display_name or "-",
+                    )
+                )
 
     def write(self, vals):
         if "contract_id" in vals and not self.env.su:

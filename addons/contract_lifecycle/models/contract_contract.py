@@ -5,6 +5,9 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_amount, format_date
 
+# Fields that every version of a contract shares: amounts are summed over the
+# versions and documents move from one version to the next.
+FAMILY_FIELDS = ("currency_id", "contract_type", "company_id", "commercial_partner_id")
 # Fields that a signed contract keeps until an amendment (a new version).
 LOCKED_FIELDS = {
     "partner_id",
@@ -18,9 +21,11 @@ LOCKED_FIELDS = {
 # Approved or waiting for approval counts too: what is signed is what was
 # approved (reset to draft to change it).
 LOCKED_STATES = ("to_approve", "approved", "signed", "active", "expired", "terminated")
-# Set by the workflow only (the actions, the cron, amendments), never by a
-# user's or an integration's create/write: a contract cannot skip approval.
+# Set by the workflow only (the actions, the cron, amendments, the sequence),
+# never by a user's or an integration's create/write: a contract cannot skip
+# approval, and its reference is the sequence's.
 PROTECTED_FIELDS = {
+    "name",
     "state",
     "approved_by_id",
     "approved_date",
@@ -196,11 +201,14 @@ class ContractContract(models.Model):
         [("normal", "Normal"), ("high", "High")],
         compute="_compute_risk_level",
         store=True,
+        recursive=True,
         tracking=True,
         help="High when the contract has overdue unpaid invoices; refreshed "
         "when invoices change and by the daily contract cron.",
     )
-    overdue_amount = fields.Monetary(compute="_compute_risk_level", store=True)
+    overdue_amount = fields.Monetary(
+        compute="_compute_risk_level", store=True, recursive=True
+    )
 
     _sql_constraints = [
         (
@@ -220,10 +228,20 @@ class ContractContract(models.Model):
                 or contract
             )
 
-    @api.depends("next_version_ids")
+    @api.depends("next_version_ids.state", "superseded_by_id")
     def _compute_next_version_id(self):
+        """The version that amends this one and is still pending or in force.
+
+        A version terminated or expired before it ever replaced this one
+        (an abandoned amendment) does not count.
+        """
         for contract in self:
-            contract.next_version_id = contract.next_version_ids[:1]
+            contract.next_version_id = contract.next_version_ids.filtered(
+                lambda v, contract=contract: (
+                    v.state not in ("terminated", "expired")
+                    or contract.superseded_by_id == v
+                )
+            ).sorted("version", reverse=True)[:1]
 
     def _families(self):
         """``{origin id: all versions}`` for the contracts of ``self``."""
@@ -334,18 +352,27 @@ class ContractContract(models.Model):
         "invoice_ids.invoice_date_due",
         "invoice_ids.state",
         "invoice_ids.amount_residual",
+        "origin_id",
+        "state",
+        "previous_version_id.overdue_amount",
     )
     def _compute_risk_level(self):
+        """Overdue unpaid invoices of the whole family (every version).
+
+        One ``_read_group`` for the batch, then summed per family.
+        """
         today = fields.Date.context_today(self)
-        overdue = {}
-        ids = [cid for cid in self.ids if cid]
-        if ids:
+        real = self.filtered("id")
+        families = real._families() if real else {}
+        versions = self.browse().union(*families.values()) if real else self.browse()
+        per_version = {}
+        if versions:
             groups = (
                 self.env["account.move"]
                 .sudo()
                 ._read_group(
                     [
-                        ("contract_id", "in", ids),
+                        ("contract_id", "in", versions.ids),
                         ("state", "=", "posted"),
                         ("move_type", "in", ("out_invoice", "in_invoice")),
                         ("payment_state", "in", ("not_paid", "partial")),
@@ -355,9 +382,12 @@ class ContractContract(models.Model):
                     ["amount_residual:sum"],
                 )
             )
-            overdue = {contract.id: residual for contract, residual in groups}
+            per_version = {contract.id: residual for contract, residual in groups}
         for contract in self:
-            amount = overdue.get(contract.id, 0.0)
+            amount = 0.0
+            if contract.id:
+                family = families[(contract.origin_id or contract).id]
+                amount = sum(per_version.get(v.id, 0.0) for v in family)
             contract.overdue_amount = amount
             contract.risk_level = (
                 "high"
@@ -411,6 +441,62 @@ class ContractContract(models.Model):
                     )
                 )
 
+    @api.constrains(
+        "previous_version_id",
+        "currency_id",
+        "contract_type",
+        "company_id",
+        "partner_id",
+    )
+    def _check_same_family_terms(self):
+        """Every version keeps the currency, type, company and customer.
+
+        The family's amounts are added up across versions and its open
+        documents move to the new version: these must not differ.
+        """
+        for contract in self:
+            pairs = [(contract.previous_version_id, contract)] + [
+                (contract, later) for later in contract.next_version_ids
+            ]
+            for previous, later in pairs:
+                if not previous:
+                    continue
+                differing = [
+                    self.env._(
+                        "%(field)s %(later)s instead of %(previous)s",
+                        field=self._fields[name]._description_string(self.env),
+                        later=later._family_value(name),
+                        previous=previous._family_value(name),
+                    )
+                    for name in FAMILY_FIELDS
+                    if previous[name] != later[name]
+                ]
+                if differing:
+                    raise ValidationError(
+                        self.env._(
+                            "Contract %(later)s (version %(later_version)s) must "
+                            "keep the terms of version %(previous_version)s "
+                            "(%(previous)s); it has %(differences)s. Create a "
+                            "new contract instead.",
+                            later=later.display_name,
+                            later_version=later.version,
+                            previous_version=previous.version,
+                            previous=previous.display_name,
+                            differences="; ".join(differing),
+                        )
+                    )
+
+    def _family_value(self, name):
+        self.ensure_one()
+        value = self[name]
+        if name == "contract_type":
+            return dict(self._fields[name]._description_selection(self.env)).get(
+                value, value
+            )
+        if name == "currency_id":
+            return value.name
+        return value.display_name
+
     @api.constrains("renewal_notice_days")
     def _check_renewal_notice_days(self):
         for contract in self:
@@ -436,6 +522,7 @@ class ContractContract(models.Model):
                 if not create
                 or (
                     value
+                    and not (name == "name" and value == "/")
                     and not (name == "state" and value == "draft")
                     and not (name == "version" and value == 1)
                 )
@@ -456,8 +543,25 @@ class ContractContract(models.Model):
                     )
                 )
 
+    def _check_given_reference(self, vals_list):
+        """The reference comes from the sequence; a client cannot choose it."""
+        if self.env.su:
+            return
+        for vals in vals_list:
+            if vals.get("name") and vals["name"] != "/":
+                raise UserError(
+                    self.env._(
+                        "The reference of a contract comes from its sequence: "
+                        "%(name)s cannot be given (user %(user)s). Leave it empty "
+                        'or "/".',
+                        name=vals["name"],
+                        user=self.env.user.name,
+                    )
+                )
+
     @api.model_create_multi
     def create(self, vals_list):
+        self._check_given_reference(vals_list)
         self._check_protected(vals_list, create=True)
         for vals in vals_list:
             if vals.get("name", "/") == "/" and not vals.get("previous_version_id"):
@@ -570,6 +674,7 @@ class ContractContract(models.Model):
         Large contracts are also sent to the approval engine (rules on
         ``contract.contract``).
         """
+        self.check_access("write")
         self._check_state(("draft",), self.env._("Submitting"))
         attachments = self._attachment_counts()
         for contract in self.filtered(lambda c: c.contract_type == "sale"):
@@ -717,6 +822,7 @@ class ContractContract(models.Model):
     def action_amend(self):
         """Create the next version as a draft; this one stays as history."""
         self.ensure_one()
+        self.check_access("write")
         self._check_state(("signed", "active"), self.env._("Amending"))
         if self.next_version_id:
             raise UserError(
@@ -731,7 +837,7 @@ class ContractContract(models.Model):
         new = self.sudo().copy(
             {
                 "name": self.name,
-                "version": self.version + 1,
+                "version": max(self.version_ids.mapped("version")) + 1,
                 "previous_version_id": self.id,
                 "date_start": max(self.date_start, fields.Date.context_today(self)),
             }
@@ -752,8 +858,15 @@ class ContractContract(models.Model):
         }
 
     def action_draft(self):
-        """To Approve or Approved -> Draft (to correct it), voiding the approval."""
+        """To Approve or Approved -> Draft (to correct it), voiding the approval.
+
+        An approved contract goes back to draft by a contract manager only.
+        """
+        self.check_access("write")
         self._check_state(("to_approve", "approved"), self.env._("Resetting to draft"))
+        approved = self.filtered(lambda c: c.state == "approved")
+        if approved:
+            approved._check_contract_manager(self.env._("Resetting to draft"))
         for contract in self.filtered(
             lambda c: c.approval_state in ("pending", "approved")
         ):

@@ -2,3 +2,4 @@ from . import test_install
 from . import test_contract_lifecycle
 from . import test_contract_controls
 from . import test_contract_invoicing
+from . import test_contract_integrity

@@ -42,9 +42,13 @@ class TestContractControls(ContractCase):
         with self.assertRaisesRegex(UserError, "without an amendment"):
             contract.amount_total = 9000.0
         self.assertEqual(contract.amount_total, 1000.0)
-        # Reset to draft: the approval is gone, the amount can change, and
-        # it must be approved again.
-        contract.action_draft()
+        # Reset to draft (an approved contract by a contract manager only):
+        # the approval is gone, the amount can change, and it must be
+        # approved again.
+        with self.assertRaisesRegex(AccessError, "reserved to contract managers"):
+            contract.action_draft()
+        self.assertEqual(contract.state, "approved")
+        contract.with_user(self.manager).action_draft()
         self.assertEqual(contract.state, "draft")
         self.assertFalse(contract.approved_by_id)
         contract.amount_total = 9000.0
