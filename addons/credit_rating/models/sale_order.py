@@ -287,52 +287,41 @@ class SaleOrder(models.Model):
                 )
                 if result["allowed"]:
                     continue
-                limit = result["limit"]
-                shortfall = (
-                    max(result["exposure"] + added - limit, 0.0) if limit else 0.0
-                )
-                message = self.env._(
-                    "Credit check failed for what order %(order)s of %(partner)s "
-                    "would add: exposure %(exposure)s without it, credit limit "
-                    "%(limit)s, this change %(amount)s, shortfall %(shortfall)s."
-                    "\n%(reasons)s\nA credit controller can raise the credit "
-                    "limit or lift the hold; a new order can be released.",
-                    order=order.name,
-                    partner=partner.name,
-                    exposure=format_amount(self.env, result["exposure"], currency),
-                    limit=format_amount(self.env, limit, currency) if limit else "-",
-                    amount=format_amount(self.env, added, currency),
-                    shortfall=format_amount(self.env, shortfall, currency),
-                    reasons="\n".join(result["reasons"]),
-                )
-                self.env["control.log"]._log_detached(
-                    "blocked",
-                    order,
-                    message,
-                    amount=added,
-                    company=company,
-                    control="credit",
-                )
-                raise UserError(message)
+                order._credit_block(partner, added, result, change=True)
 
-    def _credit_block(self, partner, amount, result):
+    def _credit_block(self, partner, amount, result, change=False):
+        """Log and raise the refusal of ``amount`` (this order, or with
+        ``change``, what an edit of the confirmed order adds)."""
         self.ensure_one()
         currency = self.company_id.currency_id
         limit = result["limit"]
         shortfall = max(result["exposure"] + amount - limit, 0.0) if limit else 0.0
-        message = self.env._(
-            "Credit check failed for order %(order)s of %(partner)s: exposure "
-            "%(exposure)s, credit limit %(limit)s, this order %(amount)s, "
-            "shortfall %(shortfall)s.\n%(reasons)s\nAsk a credit controller to "
-            "release the order.",
-            order=self.name,
-            partner=partner.name,
-            exposure=format_amount(self.env, result["exposure"], currency),
-            limit=format_amount(self.env, limit, currency) if limit else "-",
-            amount=format_amount(self.env, amount, currency),
-            shortfall=format_amount(self.env, shortfall, currency),
-            reasons="\n".join(result["reasons"]),
-        )
+        values = {
+            "order": self.name,
+            "partner": partner.name,
+            "exposure": format_amount(self.env, result["exposure"], currency),
+            "limit": format_amount(self.env, limit, currency) if limit else "-",
+            "amount": format_amount(self.env, amount, currency),
+            "shortfall": format_amount(self.env, shortfall, currency),
+            "reasons": "\n".join(result["reasons"]),
+        }
+        if change:
+            message = self.env._(
+                "Credit check failed for what order %(order)s of %(partner)s "
+                "would add: exposure %(exposure)s without it, credit limit "
+                "%(limit)s, this change %(amount)s, shortfall %(shortfall)s."
+                "\n%(reasons)s\nA credit controller can raise the credit "
+                "limit or lift the hold; a new order can be released.",
+                **values,
+            )
+        else:
+            message = self.env._(
+                "Credit check failed for order %(order)s of %(partner)s: exposure "
+                "%(exposure)s, credit limit %(limit)s, this order %(amount)s, "
+                "shortfall %(shortfall)s.\n%(reasons)s\nAsk a credit controller "
+                "to release the order.",
+                **values,
+            )
         self.env["control.log"]._log_detached(
             "blocked",
             self,

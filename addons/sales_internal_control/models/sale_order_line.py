@@ -1,23 +1,9 @@
-from odoo import api, models
-
-# Line fields that change the order's total.
-AMOUNT_FIELDS = {"product_id", "product_uom_qty", "price_unit", "discount", "tax_id"}
+from odoo import models
 
 
 class SaleOrderLine(models.Model):
-    _inherit = "sale.order.line"
+    _name = "sale.order.line"
+    _inherit = ["sale.order.line", "control.approval.line.mixin"]
 
-    # Lines written directly (XML-RPC, other modules) rather than through the
-    # order's form: an approval that no longer covers the total is void.
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        lines = super().create(vals_list)
-        lines.order_id._approval_check_amount()
-        return lines
-
-    def write(self, vals):
-        result = super().write(vals)
-        if AMOUNT_FIELDS.intersection(vals):
-            self.order_id._approval_check_amount()
-        return result
+    def _approval_amount_fields(self):
+        return {"product_id", "product_uom_qty", "price_unit", "discount", "tax_id"}
