@@ -781,6 +781,7 @@ class ContractContract(models.Model):
             )
             for old in previous:
                 old.message_post(body=reason)
+            contract._take_over_renewal(previous)
             # Open documents follow the contract to its new version.
             self.env["account.move"].sudo().search(
                 [("contract_id", "in", previous.ids), ("state", "=", "draft")]
@@ -791,6 +792,32 @@ class ContractContract(models.Model):
                     ("state", "in", ("draft", "sent", "sale")),
                 ]
             ).write({"contract_id": contract.id})
+
+    def _take_over_renewal(self, previous):
+        """The renewal reminder belongs to the version in force (once per
+        contract): the open reminders of the versions it supersedes move to it
+        if it ends on the same date (and count as sent), else they are
+        dropped and the cron reminds again before the new end date."""
+        self.ensure_one()
+        activity_type = self.env.ref(
+            "contract_lifecycle.mail_activity_type_contract_renewal"
+        )
+        reminders = previous.sudo().activity_ids.filtered(
+            lambda a: a.activity_type_id == activity_type
+        )
+        same_end = previous.filtered(lambda v: v.date_end == self.date_end)
+        sent = same_end.filtered("renewal_activity_date")
+        if same_end:
+            reminders.filtered(lambda a: a.res_id in same_end.ids).write(
+                {"res_id": self.id}
+            )
+        (reminders - reminders.filtered(lambda a: a.res_id == self.id)).unlink()
+        # res_id is a plain reference: the one2many caches do not follow it.
+        (previous | self).invalidate_recordset(["activity_ids"])
+        if sent and not self.renewal_activity_date:
+            self.sudo().renewal_activity_date = max(
+                sent.mapped("renewal_activity_date")
+            )
 
     def action_terminate(self, reason=False):
         """Any non-final state -> Terminated, with a reason (required)."""

@@ -243,6 +243,50 @@ class TestContractCron(ContractCase):
             Contract._cron_contract_lifecycle()
         self.assertEqual(contract.state, "expired")
 
+    def test_renewal_reminder_once_across_versions(self):
+        contract = self._signed_contract(
+            date_start=date(2026, 2, 1), date_end=date(2026, 3, 20)
+        )
+        self.assertEqual(contract.state, "active")
+        Contract = self.env["contract.contract"]
+        activity_type = self.env.ref(
+            "contract_lifecycle.mail_activity_type_contract_renewal"
+        )
+
+        def renewals(record):
+            return record.activity_ids.filtered(
+                lambda a: a.activity_type_id == activity_type
+            )
+
+        Contract._cron_contract_lifecycle()  # 2026-03-01: within 30 days
+        self.assertEqual(len(renewals(contract)), 1)
+        # An amendment with the same end date takes the reminder over.
+        new = Contract.browse(contract.action_amend()["res_id"])
+        new.amount_total = 2000.0
+        self._attach(new)
+        new.action_submit()
+        new.with_user(self.manager).action_approve()
+        new.with_user(self.manager).action_sign()
+        self.assertEqual(new.state, "active")
+        self.assertFalse(renewals(contract))
+        self.assertEqual(len(renewals(new)), 1)
+        self.assertTrue(new.renewal_activity_date)
+        Contract._cron_contract_lifecycle()
+        self.assertEqual(len(renewals(new)), 1, "reminded once per contract")
+        # An amendment that moves the end date is reminded again, later.
+        third = Contract.browse(new.action_amend()["res_id"])
+        third.date_end = date(2026, 9, 30)
+        self._attach(third)
+        third.action_submit()
+        third.with_user(self.manager).action_approve()
+        third.with_user(self.manager).action_sign()
+        self.assertFalse(renewals(new))
+        self.assertFalse(renewals(third))
+        self.assertFalse(third.renewal_activity_date)
+        with freeze_time("2026-09-01"):
+            Contract._cron_contract_lifecycle()
+        self.assertEqual(len(renewals(third)), 1)
+
     def test_cron_risk_level(self):
         contract = self._signed_contract()
         invoice = self._invoice(contract, 300.0, invoice_date_due=date(2026, 3, 31))
