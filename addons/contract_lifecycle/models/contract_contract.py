@@ -201,14 +201,12 @@ class ContractContract(models.Model):
         [("normal", "Normal"), ("high", "High")],
         compute="_compute_risk_level",
         store=True,
-        recursive=True,
         tracking=True,
-        help="High when the contract has overdue unpaid invoices; refreshed "
-        "when invoices change and by the daily contract cron.",
+        help="High when the contract (any of its versions) has overdue unpaid "
+        "invoices; refreshed when its own invoices change and, for the "
+        "invoices of earlier versions, by the daily contract cron.",
     )
-    overdue_amount = fields.Monetary(
-        compute="_compute_risk_level", store=True, recursive=True
-    )
+    overdue_amount = fields.Monetary(compute="_compute_risk_level", store=True)
 
     _sql_constraints = [
         (
@@ -354,12 +352,13 @@ class ContractContract(models.Model):
         "invoice_ids.amount_residual",
         "origin_id",
         "state",
-        "previous_version_id.overdue_amount",
     )
     def _compute_risk_level(self):
         """Overdue unpaid invoices of the whole family (every version).
 
-        One ``_read_group`` for the batch, then summed per family.
+        One ``_read_group`` for the batch, then summed per family. Not a
+        recursive field (that would compute one contract at a time): the
+        invoices of earlier versions are counted when the cron recomputes.
         """
         today = fields.Date.context_today(self)
         real = self.filtered("id")
