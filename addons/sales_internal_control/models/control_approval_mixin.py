@@ -90,19 +90,14 @@ class ControlApprovalMixin(models.AbstractModel):
     def _approval_applicable_rules(self):
         """Return ``{document: rules}`` for the rules that apply.
 
-        Bounded: one query for the rules (and one for their tiers), then one
-        search per rule that has a domain, on the ids of this batch; nothing
-        depends on how many documents or requests exist.
+        Bounded: the rule ids are cached (no query once warm), one query
+        reads the rules and one their tiers, then one search per rule that
+        has a domain, on the ids of this batch; nothing depends on how many
+        documents or requests exist.
         """
-        rules = (
-            self.env["control.approval.rule"]
-            .sudo()
-            .search(
-                [
-                    ("model_name", "=", self._name),
-                    ("company_id", "in", self.company_id.ids),
-                ]
-            )
+        Rule = self.env["control.approval.rule"].sudo()
+        rules = Rule.browse(
+            Rule._get_active_rule_ids(self._name, tuple(sorted(self.company_id.ids)))
         )
         # A rule whose tiers were all deleted cannot be decided: it does not
         # apply (saving such a rule is refused, deleting its last tier too).

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 from odoo.tools.safe_eval import safe_eval
 
@@ -118,3 +118,40 @@ class ControlApprovalRule(models.Model):
         if not isinstance(domain, list | tuple):
             raise ValueError(self.env._("a domain must be a list"))
         return list(domain)
+
+    # ------------------------------------------------------------------ lookup
+    @api.model
+    @tools.ormcache("model_name", "company_ids")
+    def _get_active_rule_ids(self, model_name, company_ids):
+        """Ids of the active rules of a document type in these companies.
+
+        Cached: every confirmation asks, rules change rarely. Any change of a
+        rule clears the cache (of every worker, through Odoo's registry
+        signalling).
+        """
+        return tuple(
+            self.sudo()
+            .search(
+                [
+                    ("model_name", "=", model_name),
+                    ("company_id", "in", list(company_ids)),
+                ]
+            )
+            .ids
+        )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        rules = super().create(vals_list)
+        self.env.registry.clear_cache()
+        return rules
+
+    def write(self, vals):
+        result = super().write(vals)
+        self.env.registry.clear_cache()
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env.registry.clear_cache()
+        return result
