@@ -29,6 +29,7 @@
     "demo": [
         "demo/res_users_demo.xml",
         "demo/control_approval_rule_demo.xml",
+        "demo/approval_request_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [
