@@ -1,4 +1,7 @@
 from collections import defaultdict
+from datetime import datetime, time, timedelta
+
+import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
@@ -309,6 +312,25 @@ class ControlBudget(models.Model):
                 result[budget_id] += amount or 0.0
         return result
 
+    def _utc_periods(self):
+        """``{budget id: (start, stop)}``: the budget's dates as UTC bounds.
+
+        A purchase order's date is a UTC datetime; the budget's dates are
+        local days, in the time zone of the company (its partner), else of
+        the budget's owner, else UTC: an order confirmed at 07:00 on
+        1 January in Shanghai belongs to January's budget.
+        """
+        periods = {}
+        for budget in self.sudo():
+            tz_name = budget.company_id.partner_id.tz or budget.user_id.tz or "UTC"
+            tz = pytz.timezone(tz_name)
+            bounds = []
+            for day in (budget.date_from, budget.date_to + timedelta(days=1)):
+                local = tz.localize(datetime.combine(day, time.min))
+                bounds.append(local.astimezone(pytz.utc).replace(tzinfo=None))
+            periods[budget.id] = tuple(bounds)
+        return periods
+
     @api.model
     def _committed_query(self, budgets, select, tail):
         """Confirmed purchase lines of ``budgets`` with their unbilled share.
@@ -328,7 +350,10 @@ class ControlBudget(models.Model):
          LEFT JOIN uom_uom pol_uom ON pol_uom.id = pol.product_uom
               JOIN control_budget budget
                 ON budget.company_id = pol.company_id
-               AND po.date_order::date BETWEEN budget.date_from AND budget.date_to
+              JOIN (VALUES %(periods)s) AS period(budget_id, date_start, date_stop)
+                ON period.budget_id = budget.id
+               AND po.date_order >= period.date_start
+               AND po.date_order < period.date_stop
              CROSS JOIN LATERAL jsonb_each_text(pol.analytic_distribution)
                    AS dist(key, value)
          LEFT JOIN LATERAL (
@@ -361,6 +386,10 @@ class ControlBudget(models.Model):
             """,
             select=select,
             tail=tail,
+            periods=SQL(", ").join(
+                SQL("(%s, %s::timestamp, %s::timestamp)", budget_id, start, stop)
+                for budget_id, (start, stop) in budgets._utc_periods().items()
+            ),
             ids=tuple(budgets.ids),
             accounts_query=pol._query_analytic_accounts("pol"),
             account_ids=account_ids,

@@ -1,3 +1,5 @@
+from datetime import datetime, time, timedelta
+
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
@@ -583,3 +585,18 @@ class TestBudget(BudgetCommon):
         self.assertIn("Marketing next year", str(cm.exception))
         self.assertFigures(self.budget_a, 0.0, 500.0)
         self.assertFigures(next_year, 0.0, 0.0)
+
+    def test_order_date_in_the_company_time_zone(self):
+        """An order of 07:00 on 1 January in Shanghai (23:00 UTC the day
+        before) belongs to the budget that starts on 1 January."""
+        self.company.partner_id.tz = "Asia/Shanghai"
+        first_day = datetime.combine(self.date_from, time(0, 0))
+        po = self._po(100.0)
+        po.button_confirm()
+        po.write({"date_order": first_day - timedelta(hours=1)})  # 07:00 local
+        self.assertFigures(self.budget_a, 0.0, 100.0)
+        po.write({"date_order": first_day - timedelta(hours=9)})  # 23:00 local
+        self.assertFigures(self.budget_a, 0.0, 0.0)
+        self.company.partner_id.tz = False
+        self.owner.tz = False
+        self.assertFigures(self.budget_a, 0.0, 0.0)  # UTC: still the day before
