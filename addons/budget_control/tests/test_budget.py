@@ -600,3 +600,22 @@ class TestBudget(BudgetCommon):
         self.company.partner_id.tz = False
         self.owner.tz = False
         self.assertFigures(self.budget_a, 0.0, 0.0)  # UTC: still the day before
+
+    def test_refund_of_a_bill_from_a_purchase_order(self):
+        """The refund reduces the actuals and gives the quantity back to the
+        order's commitment: consumption stays, nothing counted twice."""
+        po = self._po(400.0, qty=4)
+        po.button_confirm()
+        bill = self._bill_from_po(po)
+        bill.action_post()
+        self.assertFigures(self.budget_a, 400.0, 0.0)
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=bill.ids)
+            .create({"journal_id": bill.journal_id.id, "date": bill.date})
+        )
+        refund = self.env["account.move"].browse(reversal.refund_moves()["res_id"])
+        self.assertEqual(refund.move_type, "in_refund")
+        refund.action_post()
+        self.assertFigures(self.budget_a, 0.0, 400.0)
+        self.assertEqual(po.order_line.qty_invoiced, 0.0)

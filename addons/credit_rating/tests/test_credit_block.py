@@ -334,6 +334,12 @@ class TestCreditBlock(CreditCommon):
             order2.with_company(company2).action_confirm()
         self.assertIn("100.00", str(cm.exception))
         self.assertAlmostEqual(self.customer.credit_exposure, 900.0)
+        # A credit controller of the first company only cannot release (nor
+        # even read) the second company's order.
+        with self.assertRaises(AccessError):
+            order2.with_user(self.controller).action_credit_release("not mine")
+        self.assertFalse(order2.credit_release_amount)
+        self.assertFalse(self._logs(order2, "override"))
 
     # ------------------------------------------------------------ rights & input
     def test_salesman_cannot_change_credit_fields(self):
