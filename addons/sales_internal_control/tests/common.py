@@ -169,3 +169,18 @@ class DocumentCase(ApprovalCase):
                 }
             )
         )
+
+    def _payment(self, amount):
+        """A draft outbound payment to the vendor, by the billing user."""
+        return (
+            self.env["account.payment"]
+            .with_user(self.billing)
+            .create(
+                {
+                    "payment_type": "outbound",
+                    "partner_type": "supplier",
+                    "partner_id": self.vendor.id,
+                    "amount": amount,
+                }
+            )
+        )

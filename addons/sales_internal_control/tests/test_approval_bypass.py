@@ -79,18 +79,7 @@ class TestApprovalBypass(DocumentCase):
             amount_min=500,
             tiers=[("Accounting manager", self.accounting_group)],
         )
-        payment = (
-            self.env["account.payment"]
-            .with_user(self.billing)
-            .create(
-                {
-                    "payment_type": "outbound",
-                    "partner_type": "supplier",
-                    "partner_id": self.vendor.id,
-                    "amount": 900,
-                }
-            )
-        )
+        payment = self._payment(900)
         self._assert_refused(
             payment.with_user(self.billing).action_validate, payment, "draft"
         )

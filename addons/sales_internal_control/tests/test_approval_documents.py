@@ -71,18 +71,7 @@ class TestApprovalDocuments(DocumentCase):
             amount_min=500,
             tiers=[("Accounting manager", accounting)],
         )
-        payment = (
-            self.env["account.payment"]
-            .with_user(self.billing)
-            .create(
-                {
-                    "payment_type": "outbound",
-                    "partner_type": "supplier",
-                    "partner_id": self.vendor.id,
-                    "amount": 900,
-                }
-            )
-        )
+        payment = self._payment(900)
         payment.action_post()
         self.assertEqual(payment.state, "draft")
         self.assertEqual(payment.approval_state, "pending")
