@@ -321,19 +321,31 @@ class ContractContract(models.Model):
             totals[contract.id]["paid"] += sign * (total - residual)
         return totals
 
+    def _family_sums(self, per_version, keys):
+        """``{contract id: {key: amount}}`` summed over each contract's family.
+
+        :param per_version: function of all the versions concerned returning
+            ``{version id: {key: amount}}`` (one grouped query for the batch)
+        :param keys: the amounts to sum
+        """
+        families = self._families()
+        amounts = per_version(self.browse().union(*families.values()))
+        return {
+            contract.id: {
+                key: sum(
+                    amounts.get(v.id, {}).get(key, 0.0)
+                    for v in families[(contract.origin_id or contract).id]
+                )
+                for key in keys
+            }
+            for contract in self
+        }
+
     def _family_invoiced(self):
         """``{contract id: {"invoiced", "paid"}}`` summed over each family."""
-        families = self._families()
-        all_versions = self.browse().union(*families.values())
-        per_version = all_versions._invoiced_by_contract()
-        result = {}
-        for contract in self:
-            family = families[(contract.origin_id or contract).id]
-            result[contract.id] = {
-                key: sum(per_version[v.id][key] for v in family)
-                for key in ("invoiced", "paid")
-            }
-        return result
+        return self._family_sums(
+            lambda versions: versions._invoiced_by_contract(), ("invoiced", "paid")
+        )
 
     @api.depends("amount_total", "invoice_ids.state", "invoice_ids.amount_residual")
     def _compute_amounts(self):
@@ -361,11 +373,8 @@ class ContractContract(models.Model):
         invoices of earlier versions are counted when the cron recomputes.
         """
         today = fields.Date.context_today(self)
-        real = self.filtered("id")
-        families = real._families() if real else {}
-        versions = self.browse().union(*families.values()) if real else self.browse()
-        per_version = {}
-        if versions:
+
+        def overdue(versions):
             groups = (
                 self.env["account.move"]
                 .sudo()
@@ -381,12 +390,12 @@ class ContractContract(models.Model):
                     ["amount_residual:sum"],
                 )
             )
-            per_version = {contract.id: residual for contract, residual in groups}
+            return {version.id: {"overdue": residual} for version, residual in groups}
+
+        real = self.filtered("id")
+        totals = real._family_sums(overdue, ("overdue",)) if real else {}
         for contract in self:
-            amount = 0.0
-            if contract.id:
-                family = families[(contract.origin_id or contract).id]
-                amount = sum(per_version.get(v.id, 0.0) for v in family)
+            amount = totals[contract.id]["overdue"] if contract.id else 0.0
             contract.overdue_amount = amount
             contract.risk_level = (
                 "high"

@@ -227,10 +227,7 @@ class SaleOrder(models.Model):
         """Refuse the confirmation of orders that fail the credit check."""
         for company, orders in self.grouped("company_id").items():
             orders = orders.with_company(company)
-            partners = orders.partner_id.commercial_partner_id
-            # Serialize concurrent confirmations for the same customers.
-            self.env["control.log"]._lock_for_check(partners)
-            data = partners.sudo().with_company(company)._credit_exposure_data()
+            data = orders._credit_locked_exposure()
             by_partner = orders.grouped(lambda o: o.partner_id.commercial_partner_id)
             for partner, p_orders in by_partner.items():
                 values = data[partner.id]
@@ -257,6 +254,14 @@ class SaleOrder(models.Model):
                         continue
                     order._credit_block(partner, amount, result)
 
+    def _credit_locked_exposure(self):
+        """Exposure data of the customers of these orders, in the current
+        company, after locking them: concurrent checks for the same customers
+        are serialized (see ``control.log._lock_for_check``)."""
+        partners = self.partner_id.commercial_partner_id
+        self.env["control.log"]._lock_for_check(partners)
+        return partners.sudo().with_company(self.env.company)._credit_exposure_data()
+
     def _credit_open_amounts(self):
         """{order: open amount of its lines (company currency)}."""
         return {
@@ -270,13 +275,10 @@ class SaleOrder(models.Model):
         """
         for company, orders in self.grouped("company_id").items():
             orders = orders.with_company(company)
-            partners = orders.partner_id.commercial_partner_id
-            self.env["control.log"]._lock_for_check(partners)
-            data = partners.sudo().with_company(company)._credit_exposure_data()
+            data = orders._credit_locked_exposure()
+            after = orders._credit_open_amounts()
             for order in orders:
-                added = sum(order.order_line.mapped("credit_open_amount")) - before.get(
-                    order, 0.0
-                )
+                added = after[order] - before.get(order, 0.0)
                 currency = company.currency_id
                 if currency.compare_amounts(added, 0.0) <= 0:
                     continue
