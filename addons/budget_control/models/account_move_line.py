@@ -1,10 +1,43 @@
-from odoo import models
+from odoo import api, models
 
 from .account_move import BUDGET_MOVE_TYPES
 
 
 class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
+
+    @api.constrains("analytic_distribution")
+    def _check_budget_distribution(self):
+        # Journal items of sales documents are not counted by budgets.
+        sale_types = self.env["account.move"].get_sale_types(True)
+        check = self.env["control.budget.check.mixin"]
+        for line in self:
+            if line.move_id.move_type not in sale_types:
+                check._budget_check_distribution(
+                    line.analytic_distribution, line.move_id.display_name, line.name
+                )
+
+    def _sanitize_values(self, vals, decimal_precision):
+        # Before Odoo rounds the percentages (NaN or infinity end there in a
+        # traceback); negative ones are refused by the constraint above.
+        if vals.get("analytic_distribution"):
+            if self:
+                document = ", ".join(self.move_id.mapped("display_name"))
+                line = ", ".join(name for name in self.mapped("name") if name)
+            else:
+                document = (
+                    self.env["account.move"].browse(vals.get("move_id")).display_name
+                )
+                line = (
+                    vals.get("name")
+                    or self.env["product.product"]
+                    .browse(vals.get("product_id"))
+                    .display_name
+                )
+            self.env["control.budget.check.mixin"]._budget_check_distribution(
+                vals["analytic_distribution"], document, line, finite_only=True
+            )
+        return super()._sanitize_values(vals, decimal_precision)
 
     def write(self, vals):
         # The distribution of a posted journal item stays editable in Odoo

@@ -1,4 +1,4 @@
-from collections import defaultdict
+import math
 from datetime import datetime, time, timedelta
 
 import pytz
@@ -133,7 +133,7 @@ class ControlBudget(models.Model):
     @api.constrains("amount")
     def _check_amount(self):
         for budget in self:
-            if budget.amount <= 0:
+            if not math.isfinite(budget.amount) or budget.amount <= 0:
                 raise ValidationError(
                     self.env._(
                         "Budget %(budget)s: the planned amount must be positive "
@@ -142,6 +142,100 @@ class ControlBudget(models.Model):
                         amount=budget.amount,
                     )
                 )
+
+    @api.constrains(
+        "state", "analytic_account_id", "company_id", "date_from", "date_to"
+    )
+    def _check_overlap(self):
+        """Confirmed budgets of one account and company nest or are disjoint.
+
+        A year and its quarters nest (a document consumes each budget whose
+        period holds its date); January-June and April-December would count
+        the same spend twice under contradicting amounts.
+        """
+        confirmed = self.filtered(lambda budget: budget.state == "confirmed")
+        if not confirmed:
+            return
+        # Two confirmations racing on one account wait for each other.
+        self.env["control.log"]._lock_for_check(confirmed.analytic_account_id)
+        others = self.sudo().search(
+            [
+                ("state", "=", "confirmed"),
+                ("analytic_account_id", "in", confirmed.analytic_account_id.ids),
+                ("company_id", "in", confirmed.company_id.ids),
+            ]
+        )
+        for budget in confirmed:
+            clashes = others.filtered(
+                lambda other, budget=budget: (
+                    other != budget
+                    and other.analytic_account_id == budget.analytic_account_id
+                    and other.company_id == budget.company_id
+                    and other.date_from <= budget.date_to
+                    and budget.date_from <= other.date_to
+                    and not (
+                        other.date_from <= budget.date_from
+                        and budget.date_to <= other.date_to
+                    )
+                    and not (
+                        budget.date_from <= other.date_from
+                        and other.date_to <= budget.date_to
+                    )
+                )
+            )
+            if clashes:
+                raise ValidationError(
+                    self.env._(
+                        "Budget %(budget)s (%(date_from)s to %(date_to)s) overlaps "
+                        "the confirmed budget(s) %(others)s of analytic account "
+                        "%(account)s without one containing the other: the same "
+                        "spend would count under both. Budgets of one account "
+                        "may nest (a year and its quarters) but not overlap.",
+                        budget=budget.display_name,
+                        date_from=budget.date_from,
+                        date_to=budget.date_to,
+                        others=", ".join(
+                            f"{other.display_name} ({other.date_from} - "
+                            f"{other.date_to})"
+                            for other in clashes
+                        ),
+                        account=budget.analytic_account_id.display_name,
+                    )
+                )
+
+    # CRUD
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_amount_value(vals, vals.get("name"))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "amount" in vals:
+            self._check_amount_value(vals, ", ".join(self.mapped("display_name")))
+        return super().write(vals)
+
+    @api.model
+    def _check_amount_value(self, vals, name):
+        """Refuse a planned amount that is not a finite number before it is
+        rounded (rounding NaN or infinity ends in a traceback)."""
+        if "amount" not in vals:
+            return
+        amount = vals["amount"]
+        if (
+            isinstance(amount, bool)
+            or not isinstance(amount, int | float)
+            or not math.isfinite(amount)
+        ):
+            raise ValidationError(
+                self.env._(
+                    "Budget %(budget)s: the planned amount must be a finite "
+                    "number (got %(amount)s).",
+                    budget=name or "",
+                    amount=repr(amount),
+                )
+            )
 
     # Actions
 
@@ -258,9 +352,9 @@ class ControlBudget(models.Model):
     def _get_consumption_data(self):
         """Return {budget id: (actual, committed)} in company currency.
 
-        A constant number of queries whatever the number of budgets, journal
-        items and purchase lines: one grouped query for the commitments and
-        one per analytic plan for the actuals.
+        A constant number of queries whatever the number of budgets, plans,
+        journal items and purchase lines: one grouped query for the actuals
+        and one for the commitments.
         """
         budgets = self.filtered("id")
         if not budgets:
@@ -277,40 +371,47 @@ class ControlBudget(models.Model):
     def _get_actual_data(self, budgets):
         """Posted journal items on the budget's analytic account, by distribution.
 
-        Read from the analytic lines of journal items: already split by
-        distribution percentage and in company currency, and they exist only
-        while their entry is posted (created by ``_post``, removed when it is
-        reset to draft), so no join is needed. Expenses are negative there, so
-        the sum is negated; refunds reduce it. Customer invoices (category
-        ``invoice``) are left out.
+        Read from the journal items themselves (their balance, in company
+        currency, times the distribution percentage of every key naming the
+        budget's account: "12" or, across plans, "12,15"), not from their
+        analytic lines, which a billing clerk may edit or delete. One query
+        for any number of budgets and plans, driven by Odoo's index on the
+        distribution's keys. Expenses are debits, refunds reduce the sum; a
+        negative percentage counts as nothing. Sales documents (customer
+        invoices, refunds and receipts) are left out.
         """
-        by_column = defaultdict(list)
-        for budget in budgets.sudo():
-            column = budget.analytic_account_id.root_plan_id._column_name()
-            by_column[column].append(budget.id)
-        result = defaultdict(float)
-        for column, budget_ids in by_column.items():
-            self.env.cr.execute(
-                SQL(
-                    """
-                    SELECT budget.id, SUM(-aal.amount)
-                      FROM control_budget budget
-                      JOIN account_analytic_line aal
-                        ON aal.%(column)s = budget.analytic_account_id
-                       AND aal.company_id = budget.company_id
-                       AND aal.date BETWEEN budget.date_from AND budget.date_to
-                     WHERE budget.id IN %(ids)s
-                       AND aal.move_line_id IS NOT NULL
-                       AND aal.category IS DISTINCT FROM 'invoice'
-                  GROUP BY budget.id
-                    """,
-                    column=SQL.identifier(column),
-                    ids=tuple(budget_ids),
-                )
+        aml = self.env["account.move.line"]
+        account_ids = [str(i) for i in budgets.sudo().analytic_account_id.ids]
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT budget.id,
+                       SUM(aml.balance * GREATEST(dist.value::numeric, 0) / 100)
+                  FROM control_budget budget
+                  JOIN account_move_line aml
+                    ON aml.company_id = budget.company_id
+                   AND aml.date BETWEEN budget.date_from AND budget.date_to
+                  JOIN account_move move ON move.id = aml.move_id
+            CROSS JOIN LATERAL jsonb_each_text(aml.analytic_distribution)
+                       AS dist(key, value)
+                 WHERE budget.id IN %(ids)s
+                   AND %(accounts_query)s && %(account_ids)s
+                   AND budget.analytic_account_id::text
+                       = ANY(string_to_array(dist.key, ','))
+                   AND aml.parent_state = 'posted'
+                   AND move.move_type NOT IN %(sale_types)s
+              GROUP BY budget.id
+                """,
+                ids=tuple(budgets.ids),
+                accounts_query=aml._query_analytic_accounts("aml"),
+                account_ids=account_ids,
+                sale_types=tuple(self.env["account.move"].get_sale_types(True)),
             )
-            for budget_id, amount in self.env.cr.fetchall():
-                result[budget_id] += amount or 0.0
-        return result
+        )
+        return {
+            budget_id: float(amount or 0.0)
+            for budget_id, amount in self.env.cr.fetchall()
+        }
 
     def _utc_periods(self):
         """``{budget id: (start, stop)}``: the budget's dates as UTC bounds.
@@ -416,7 +517,7 @@ class ControlBudget(models.Model):
                         / COALESCE(NULLIF(po.currency_rate, 0), 1)
                         * unbilled.unbilled_qty
                         / pol.product_qty
-                        * dist.value::numeric / 100
+                        * GREATEST(dist.value::numeric, 0) / 100
                     )
                     """
                 ),

@@ -1,5 +1,7 @@
+import math
+
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .control_budget import LEVEL_RANK
 
@@ -21,6 +23,7 @@ class ControlBudgetCheckMixin(models.AbstractModel):
     """
 
     _name = "control.budget.check.mixin"
+    _inherit = ["control.guarded.mixin"]
     _description = "Budget Check Mixin"
 
     budget_release_amount = fields.Float(
@@ -31,32 +34,23 @@ class ControlBudgetCheckMixin(models.AbstractModel):
     )
     budget_release_reason = fields.Text(copy=False, readonly=True)
 
-    # A release is given by action_budget_release only
+    # A release is given by action_budget_release only (checked on the final
+    # values of create, after defaults, and on write).
 
-    def _budget_check_release_fields(self, vals_list):
-        if self.env.su:
-            return
-        for vals in vals_list:
-            if vals.get("budget_release_amount") or vals.get("budget_release_reason"):
-                raise AccessError(
-                    self.env._(
-                        "A budget release of %(documents)s is given by a budget "
-                        "manager with Release Budget Block, not written directly "
-                        "(user %(user)s).",
-                        documents=", ".join(self.mapped("display_name"))
-                        or self._description,
-                        user=self.env.user.name,
-                    )
-                )
+    def _control_guarded_fields(self):
+        fields_ = super()._control_guarded_fields()
+        fields_.update(budget_release_amount="engine", budget_release_reason="engine")
+        return fields_
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        self._budget_check_release_fields(vals_list)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._budget_check_release_fields([vals])
-        return super().write(vals)
+    def _control_guard_message(self, guard, field_names):
+        if not {"budget_release_amount", "budget_release_reason"} & set(field_names):
+            return super()._control_guard_message(guard, field_names)
+        return self.env._(
+            "A budget release of %(documents)s is given by a budget manager with "
+            "Release Budget Block, not written directly (user %(user)s).",
+            documents=", ".join(self.mapped("display_name")) or self._description,
+            user=self.env.user.name,
+        )
 
     # Hooks for the consumers
 
@@ -88,10 +82,23 @@ class ControlBudgetCheckMixin(models.AbstractModel):
                     user=self.env.user.name,
                 )
             )
-        reason = (reason or "").strip()
+        reason = reason.strip() if isinstance(reason, str) else ""
         if not reason:
             raise UserError(
                 self.env._("A reason is required to release a budget block.")
+            )
+        if amount is not None and (
+            isinstance(amount, bool)
+            or not isinstance(amount, int | float)
+            or not math.isfinite(amount)
+        ):
+            raise UserError(
+                self.env._(
+                    "The budget release of %(documents)s needs a finite amount "
+                    "(got %(amount)s).",
+                    documents=", ".join(self.mapped("display_name")),
+                    amount=repr(amount),
+                )
             )
         for document in self:
             current = document._budget_document_amount()
@@ -125,7 +132,7 @@ class ControlBudgetCheckMixin(models.AbstractModel):
                 reason=reason,
             )
             self.env["control.log"]._log("override", document, message, amount=released)
-            document.sudo().message_post(body=message)
+            document._message_log(body=message)
         return True
 
     def _budget_release_valid(self):
@@ -145,6 +152,33 @@ class ControlBudgetCheckMixin(models.AbstractModel):
         for key in distribution or {}:
             account_ids.update(int(i) for i in str(key).split(",") if i.isdigit())
         return account_ids
+
+    @api.model
+    def _budget_check_distribution(
+        self, distribution, document, line, finite_only=False
+    ):
+        """Refuse percentages of ``distribution`` that are not finite numbers
+        (or, unless ``finite_only``, that are negative): a negative share
+        would free budget. ``document`` and ``line`` name the line."""
+        for key, pct in (distribution or {}).items():
+            is_number = isinstance(pct, int | float) and not isinstance(pct, bool)
+            if is_number and math.isfinite(pct) and (finite_only or pct >= 0):
+                continue
+            accounts = self.env["account.analytic.account"].browse(
+                int(i) for i in str(key).split(",") if i.isdigit()
+            )
+            raise ValidationError(
+                self.env._(
+                    "%(document)s, line %(line)s: the analytic distribution "
+                    "percentage %(percentage)s on %(accounts)s is refused; "
+                    "percentages are finite numbers of 0 or more.",
+                    document=document or "",
+                    line=line or "",
+                    percentage=f"{pct:g}" if is_number else repr(pct),
+                    accounts=" / ".join(accounts.sudo().exists().mapped("display_name"))
+                    or key,
+                )
+            )
 
     def _budget_candidate_budgets(self, extra_account_ids=None):
         """Confirmed budgets on the accounts of the lines (and of
@@ -318,7 +352,7 @@ class ControlBudgetCheckMixin(models.AbstractModel):
                         ),
                         note=message,
                     )
-                budget.message_post(body=message)
+                budget._message_log(body=message)
             budget.last_alert_level = level
         if released_used:
             self.sudo().write({"budget_release_amount": 0.0})

@@ -1,5 +1,11 @@
+import math
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+
+# Above this a red threshold no longer blocks anything that matters (ten
+# times the planned amount): a typo, or a way of switching the block off.
+BUDGET_MAX_PCT = 1000.0
 
 
 class ResCompany(models.Model):
@@ -28,6 +34,20 @@ class ResCompany(models.Model):
             yellow = company.budget_yellow_pct
             orange = company.budget_orange_pct
             red = company.budget_red_pct
+            finite = all(math.isfinite(pct) for pct in (yellow, orange, red))
+            if not finite or red > BUDGET_MAX_PCT:
+                raise ValidationError(
+                    self.env._(
+                        "Budget thresholds of %(company)s must be finite numbers "
+                        "of at most %(max)s%% (yellow %(yellow)s%%, orange "
+                        "%(orange)s%%, red %(red)s%%).",
+                        company=company.name,
+                        max=BUDGET_MAX_PCT,
+                        yellow=yellow,
+                        orange=orange,
+                        red=red,
+                    )
+                )
             if not (0 < yellow < orange <= red):
                 raise ValidationError(
                     self.env._(
