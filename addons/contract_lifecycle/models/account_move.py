@@ -18,7 +18,20 @@ class AccountMove(models.Model):
         "it is signed or active and not exceeded.",
     )
 
-    def _post(self, soft=True):
+    def _control_transition(self, state, apply):
+        """Check invoices against their contracts whenever they become posted,
+        by any method (action_post, the auto-post cron, Confirm Entries, a
+        plain write of the state)."""
+        if state != "posted":
+            return super()._control_transition(state, apply)
+
+        def checked_apply():
+            self._check_contracts()
+            return apply()
+
+        return super()._control_transition(state, checked_apply)
+
+    def _check_contracts(self):
         """Check invoices against their contracts.
 
         Refunds pass whatever the contract's state and amount (they give the
@@ -36,7 +49,6 @@ class AccountMove(models.Model):
             for move in self.filtered(lambda m: m.contract_id and m.is_invoice())
         ]
         self.env["contract.contract"]._check_documents(items)
-        return super()._post(soft=soft)
 
     def _check_order_contracts(self):
         """A customer invoice of contract orders keeps a contract of that family.

@@ -17,10 +17,17 @@ class SaleOrder(models.Model):
     )
     commercial_partner_id = fields.Many2one(related="partner_id.commercial_partner_id")
 
-    def _action_confirm(self):
-        """Check the orders' contracts before Odoo confirms them."""
-        self._check_contract_amounts()
-        return super()._action_confirm()
+    def _control_transition(self, state, apply):
+        """Check the orders' contracts whenever they become confirmed, by any
+        method (action_confirm, a plain write or create of the state)."""
+        if state != "sale":
+            return super()._control_transition(state, apply)
+
+        def checked_apply():
+            self._check_contract_amounts()
+            return apply()
+
+        return super()._control_transition(state, checked_apply)
 
     def _check_contract_amounts(self):
         items = [

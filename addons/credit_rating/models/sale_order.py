@@ -23,47 +23,40 @@ class SaleOrder(models.Model):
     )
 
     # ---------------------------------------------------------------------- CRUD
-    def _check_credit_release_fields(self, vals_list):
-        """Only action_credit_release (a credit controller) sets a release."""
-        if self.env.su:
-            return
-        for vals in vals_list:
-            if vals.get("credit_release_amount") or vals.get("credit_release_user_id"):
-                raise AccessError(
-                    self.env._(
-                        "A credit release of %(orders)s is given by a credit "
-                        "controller with Release Credit Block, not written "
-                        "directly (user %(user)s).",
-                        orders=", ".join(self.mapped("display_name"))
-                        or self._description,
-                        user=self.env.user.name,
-                    )
-                )
+    def _control_guarded_fields(self):
+        # Only action_credit_release (a credit controller) sets a release.
+        fields_ = super()._control_guarded_fields()
+        fields_.update(credit_release_amount="engine", credit_release_user_id="engine")
+        return fields_
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        self._check_credit_release_fields(vals_list)
-        return super().create(vals_list)
+    def _control_guard_message(self, guard, field_names):
+        if not {"credit_release_amount", "credit_release_user_id"} & set(field_names):
+            return super()._control_guard_message(guard, field_names)
+        return self.env._(
+            "A credit release of %(orders)s is given by a credit controller with "
+            "Release Credit Block, not written directly (user %(user)s).",
+            orders=", ".join(self.mapped("display_name")) or self._description,
+            user=self.env.user.name,
+        )
 
     def write(self, vals):
-        self._check_credit_release_fields([vals])
         if any(
             vals.get(name) and any(order[name].id != vals[name] for order in self)
             for name in ("partner_id", "currency_id", "company_id")
         ):
             # A release was given for one customer, currency and company.
-            vals = dict(vals, credit_release_amount=0.0, credit_release_user_id=False)
+            self.filtered("credit_release_amount").sudo().write(
+                {"credit_release_amount": 0.0, "credit_release_user_id": False}
+            )
+        return super().write(vals)
+
+    def _control_transition(self, state, apply):
         # Checked at the state change itself, whichever method writes it
-        # (action_confirm, or a plain write over XML-RPC): the lines of these
-        # orders count in the exposure once they are in state 'sale'.
-        confirming = (
-            self.filtered(lambda order: order.state != "sale")
-            if vals.get("state") == "sale"
-            else self.browse()
-        )
-        result = super().write(vals)
-        if confirming:
-            confirming._credit_check_confirmation()
+        # (action_confirm, a plain write or create over XML-RPC): the lines of
+        # these orders count in the exposure once they are in state 'sale'.
+        result = super()._control_transition(state, apply)
+        if state == "sale":
+            self._credit_check_confirmation()
         return result
 
     # ------------------------------------------------------------------ computes
@@ -125,7 +118,7 @@ class SaleOrder(models.Model):
                     "credit_release_user_id": self.env.uid,
                 }
             )
-            order.message_post(
+            order._message_log(
                 body=self.env._(
                     "Credit block released by %(user)s for %(amount)s: %(reason)s",
                     user=self.env.user.name,
@@ -273,15 +266,20 @@ class SaleOrder(models.Model):
 
         :param before: :meth:`_credit_open_amounts` before the change
         """
-        for company, orders in self.grouped("company_id").items():
+        after = self._credit_open_amounts()
+        raised = self.filtered(
+            lambda order: (
+                order.company_id.currency_id.compare_amounts(
+                    after[order] - before.get(order, 0.0), 0.0
+                )
+                > 0
+            )
+        )
+        for company, orders in raised.grouped("company_id").items():
             orders = orders.with_company(company)
             data = orders._credit_locked_exposure()
-            after = orders._credit_open_amounts()
             for order in orders:
                 added = after[order] - before.get(order, 0.0)
-                currency = company.currency_id
-                if currency.compare_amounts(added, 0.0) <= 0:
-                    continue
                 partner = order.partner_id.commercial_partner_id
                 values = data[partner.id]
                 result = partner.with_company(company)._credit_evaluate(

@@ -1,16 +1,6 @@
 from odoo import api, fields, models
 from odoo.tools.sql import create_index
 
-# Line fields that change what a confirmed order adds to the exposure.
-CREDIT_LINE_FIELDS = {
-    "product_id",
-    "product_uom_qty",
-    "product_uom",
-    "price_unit",
-    "discount",
-    "tax_id",
-}
-
 
 class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
@@ -57,8 +47,11 @@ class SaleOrderLine(models.Model):
         return lines
 
     def write(self, vals):
+        # Whatever fields change (quantity, unit of measure, price, taxes...),
+        # what the confirmed orders add to the exposure is measured before and
+        # after; only a rise is checked.
         orders = self.order_id.filtered(lambda order: order.state == "sale")
-        if not orders or not CREDIT_LINE_FIELDS.intersection(vals):
+        if not orders:
             return super().write(vals)
         before = orders._credit_open_amounts()
         result = super().write(vals)

@@ -1,6 +1,6 @@
 from odoo import models
 from odoo.exceptions import UserError
-from odoo.tools import format_amount
+from odoo.tools import float_compare, format_amount
 
 
 class AccountMove(models.Model):
@@ -30,9 +30,10 @@ class AccountMove(models.Model):
             return False
         return super(AccountMove, to_post).action_post()
 
-    def _post(self, soft=True):
-        self._check_invoice_requires_sale_order()
-        return super()._post(soft=soft)
+    def _control_transition(self, state, apply):
+        if state == "posted":
+            self._check_invoice_requires_sale_order()
+        return super()._control_transition(state, apply)
 
     def _check_invoice_requires_sale_order(self):
         """Refuse customer invoices that do not come from a confirmed order.
@@ -40,7 +41,10 @@ class AccountMove(models.Model):
         When the company sets ``invoice_requires_sale_order``, every product
         line of a customer invoice must come from a line of a confirmed sale
         order (an order that needed approval is confirmed only once
-        approved). Accounting managers may post such invoices anyway.
+        approved) of the same customer and currency, and what the order's
+        lines invoice (posted invoices minus refunds, plus this batch) may not
+        exceed what they order, in quantity or amount. Accounting managers
+        may post such invoices anyway.
         """
         invoices = self.filtered(
             lambda move: (
@@ -50,40 +54,139 @@ class AccountMove(models.Model):
         )
         if not invoices or self.env.user.has_group("account.group_account_manager"):
             return
+        exceeded = invoices._invoice_exceeded_sale_lines()
+        exceeded_lines = self.env["sale.order.line"].browse(
+            [line.id for line in exceeded]
+        )
         for invoice in invoices:
+            partners = invoice.commercial_partner_id
             orphans = invoice.invoice_line_ids.filtered(
-                lambda line: (
+                lambda line, partners=partners: (
                     line.display_type == "product"
                     and (
                         not line.sale_line_ids
                         or any(
                             order.state != "sale"
+                            or order.currency_id != line.currency_id
+                            or partners
+                            not in (
+                                order.partner_id.commercial_partner_id
+                                | order.partner_invoice_id.commercial_partner_id
+                            )
                             for order in line.sale_line_ids.order_id
                         )
                     )
                 )
             )
-            if not orphans:
-                continue
-            amount = format_amount(
-                self.env, sum(orphans.mapped("price_subtotal")), invoice.currency_id
+            if orphans:
+                invoice._invoice_refuse(
+                    orphans,
+                    self.env._(
+                        "Invoice %(invoice)s for %(partner)s cannot be posted: "
+                        "your company requires customer invoices to come from a "
+                        "confirmed, approved sale order of the same customer and "
+                        "currency, and %(count)s line(s) totalling %(amount)s do "
+                        "not (%(lines)s). Invoice the sale order instead, or ask "
+                        "an accounting manager.",
+                        invoice=invoice.display_name,
+                        partner=invoice.partner_id.display_name,
+                        count=len(orphans),
+                        amount=format_amount(
+                            self.env,
+                            sum(orphans.mapped("price_subtotal")),
+                            invoice.currency_id,
+                        ),
+                        lines=", ".join(orphans.mapped(lambda line: line.name or "")),
+                    ),
+                )
+            over = invoice.invoice_line_ids.filtered(
+                lambda line: line.sale_line_ids & exceeded_lines
             )
-            message = self.env._(
-                "Invoice %(invoice)s for %(partner)s cannot be posted: your company "
-                "requires customer invoices to come from a confirmed, approved sale "
-                "order, and %(count)s line(s) totalling %(amount)s do "
-                "not (%(lines)s). Invoice the sale order instead, or ask an "
-                "accounting manager.",
-                invoice=invoice.display_name,
-                partner=invoice.partner_id.display_name,
-                count=len(orphans),
-                amount=amount,
-                lines=", ".join(orphans.mapped(lambda line: line.name or "")),
+            if over:
+                sale_line = (over.sale_line_ids & exceeded_lines)[:1]
+                ordered_qty, ordered_amount, qty, amount = exceeded[sale_line]
+                currency = sale_line.currency_id
+                invoice._invoice_refuse(
+                    over,
+                    self.env._(
+                        "Invoice %(invoice)s for %(partner)s cannot be posted: "
+                        "line %(line)s of order %(order)s orders %(ordered_qty)s "
+                        "for %(ordered_amount)s, and its invoices would then bill "
+                        "%(qty)s for %(amount)s. Your company requires customer "
+                        "invoices to stay within their sale orders; ask an "
+                        "accounting manager.",
+                        invoice=invoice.display_name,
+                        partner=invoice.partner_id.display_name,
+                        line=sale_line.name or "",
+                        order=sale_line.order_id.name,
+                        ordered_qty=ordered_qty,
+                        ordered_amount=format_amount(
+                            self.env, ordered_amount, currency
+                        ),
+                        qty=qty,
+                        amount=format_amount(self.env, amount, currency),
+                    ),
+                )
+
+    def _invoice_exceeded_sale_lines(self):
+        """``{sale line: (ordered qty, ordered amount, invoiced qty, invoiced
+        amount)}`` for the sale lines of these invoices that posted invoices
+        (minus refunds) and these invoices together bill beyond the line.
+
+        One search for the posted invoice lines of these sale lines, whatever
+        the history; amounts are untaxed, in the order's currency; a down
+        payment line is capped by its amount only.
+        """
+        lines = self.invoice_line_ids.filtered(
+            lambda line: line.display_type == "product" and line.sale_line_ids
+        )
+        sale_lines = lines.sale_line_ids
+        if not sale_lines:
+            return {}
+        posted = (
+            self.env["account.move.line"]
+            .sudo()
+            .search(
+                [
+                    ("sale_line_ids", "in", sale_lines.ids),
+                    ("parent_state", "=", "posted"),
+                    ("move_id.move_type", "in", ("out_invoice", "out_refund")),
+                    ("display_type", "=", "product"),
+                    ("move_id", "not in", self.ids),
+                ]
             )
-            self.env["control.log"]._log_detached(
-                "blocked",
-                invoice,
-                message,
-                amount=abs(invoice.amount_total_signed),
-            )
-            raise UserError(message)
+        )
+        totals = {}
+        for line in posted | lines:
+            sign = -1 if line.move_id.move_type == "out_refund" else 1
+            for sale_line in line.sudo().sale_line_ids & sale_lines:
+                qty, amount = totals.get(sale_line, (0.0, 0.0))
+                totals[sale_line] = (
+                    qty
+                    + sign
+                    * line.product_uom_id._compute_quantity(
+                        line.quantity, sale_line.product_uom, raise_if_failure=False
+                    ),
+                    amount + sign * line.price_subtotal,
+                )
+        exceeded = {}
+        for sale_line, (qty, amount) in totals.items():
+            if sale_line.is_downpayment:
+                ordered_qty, ordered_amount = qty, sale_line.price_unit
+            else:
+                ordered_qty = sale_line.product_uom_qty
+                ordered_amount = sale_line.price_subtotal
+            precision = sale_line.product_uom.rounding
+            if (
+                float_compare(qty, ordered_qty, precision_rounding=precision) > 0
+                or sale_line.currency_id.compare_amounts(amount, ordered_amount) > 0
+            ):
+                exceeded[sale_line] = (ordered_qty, ordered_amount, qty, amount)
+        return exceeded
+
+    def _invoice_refuse(self, lines, message):
+        self.ensure_one()
+        self.env["control.log"]._log_detached(
+            "blocked", self, message, amount=abs(self.amount_total_signed)
+        )
+        raise UserError(message)

@@ -1,7 +1,7 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.tools import format_amount
 
 
@@ -14,9 +14,18 @@ class ControlApprovalMixin(models.AbstractModel):
     post), running the original action only on the documents it does not
     return. When the last tier is approved, :meth:`_approval_resume` runs the
     original action again.
+
+    Every way of reaching a done state (confirmed, posted) meets
+    :meth:`_control_transition`, the one hook where every control (approval,
+    credit, budget, contract) plugs in: a ``write`` of ``state`` by any method,
+    and a ``create`` given a done state (created in the initial state, then
+    written). A change of a document under approval or already done is
+    reviewed by comparing its total and largest discount before and after
+    (:meth:`_approval_snapshot`, :meth:`_approval_review_change`).
     """
 
     _name = "control.approval.mixin"
+    _inherit = ["control.guarded.mixin"]
     _description = "Approval Mixin"
 
     approval_state = fields.Selection(
@@ -140,24 +149,42 @@ class ControlApprovalMixin(models.AbstractModel):
         if not enabled:
             return self.browse()
         rules_by_doc = enabled._approval_applicable_rules()
+        covered = enabled._approval_round_rules()
         routed = self.browse()
         for document in enabled:
             amount = document._approval_get_amount()
             currency = document.company_id.currency_id
+            rules = rules_by_doc[document]
             if document.approval_state == "approved":
-                if currency.compare_amounts(amount, document.approval_amount) <= 0:
+                if currency.compare_amounts(
+                    amount, document.approval_amount
+                ) <= 0 and not (rules - covered[document]):
                     continue
-                document._approval_void(amount)
+                document._approval_void(amount, rules - covered[document])
             if document.approval_state == "pending":
                 routed |= document
                 continue
-            rules = rules_by_doc[document]
             extra = document._approval_get_extra_tiers()
             if not rules and not extra:
                 continue
             document._approval_start_round(rules, extra, amount)
             routed |= document
         return routed
+
+    def _approval_round_rules(self):
+        """``{document: rules of its current round}``: the rules its pending
+        or approved round was started for, in one query for the batch."""
+        requests = (
+            self.env["control.approval.request"]
+            .sudo()
+            .search([("res_model", "=", self._name), ("res_id", "in", self.ids)])
+        )
+        by_doc = requests.grouped("res_id")
+        empty = self.env["control.approval.rule"].sudo()
+        return {
+            document: by_doc[document.id].rule_id if document.id in by_doc else empty
+            for document in self
+        }
 
     def _approval_start_round(self, rules, extra_tiers, amount):
         self.ensure_one()
@@ -209,7 +236,7 @@ class ControlApprovalMixin(models.AbstractModel):
             amount=format_amount(self.env, amount, self.company_id.currency_id),
             tiers=" → ".join(requests.mapped("tier_name")),
         )
-        self.message_post(body=message)
+        self._control_note(message)
         self.env["control.log"]._log("approval_requested", self, message, amount=amount)
         self._approval_schedule_activities(requests[:1])
 
@@ -261,7 +288,7 @@ class ControlApprovalMixin(models.AbstractModel):
                     "Approved, but the action could not be completed: %(error)s",
                     error=str(error),
                 )
-                document.message_post(body=message)
+                document._control_note(message)
                 # Written after the savepoint's rollback, so it stays even
                 # where the blocking control's own line was undone with it.
                 self.env["control.log"]._log("blocked", document, message)
@@ -276,33 +303,53 @@ class ControlApprovalMixin(models.AbstractModel):
         open_requests.write({"state": "cancelled"})
         self.sudo().write({"approval_state": state, "approval_amount": 0.0})
 
-    def _approval_void(self, amount):
-        """The total rose above what was approved (or requested)."""
+    def _approval_void(self, amount, new_rules=None):
+        """The total rose above what was approved (or requested), or rules
+        the round was not started for now apply."""
         self.ensure_one()
         currency = self.company_id.currency_id
         covered = self.approval_amount or max(
             self._approval_current_requests().mapped("amount") or [0.0]
         )
-        message = self.env._(
-            "Approval of %(document)s void: its total rose from %(approved)s to "
-            "%(amount)s.",
-            document=self.display_name,
-            approved=format_amount(self.env, covered, currency),
-            amount=format_amount(self.env, amount, currency),
-        )
+        if new_rules:
+            message = self.env._(
+                "Approval of %(document)s void: %(rules)s now apply to it "
+                "(total %(amount)s), and its approval round did not cover them.",
+                document=self.display_name,
+                rules=", ".join(new_rules.mapped("name")),
+                amount=format_amount(self.env, amount, currency),
+            )
+        else:
+            message = self.env._(
+                "Approval of %(document)s void: its total rose from %(approved)s "
+                "to %(amount)s.",
+                document=self.display_name,
+                approved=format_amount(self.env, covered, currency),
+                amount=format_amount(self.env, amount, currency),
+            )
         self._approval_end_round("none")
-        self.message_post(body=message)
+        self._control_note(message)
         self.env["control.log"]._log("anomaly", self, message, amount=amount)
 
     def _approval_check_amount(self):
-        """Void the approvals that no longer cover the document's total.
+        """Void the approvals that no longer cover the document: its total
+        rose above what was approved (or requested), or a rule that the round
+        was not started for now applies (a discount added, a domain now
+        matched). Called before each decision and after each change.
 
         :return: the documents whose approval (or pending round) was voided
         """
         voided = self.browse()
         watched = self.filtered(
-            lambda doc: doc.approval_state in ("approved", "pending")
-        ).with_context(approval_checking_amount=True)
+            lambda doc: (
+                doc.approval_state in ("approved", "pending")
+                and doc.state not in doc._approval_done_states()
+            )
+        )
+        if not watched:
+            return voided
+        rules_by_doc = watched._approval_applicable_rules()
+        covered_by_doc = watched._approval_round_rules()
         for document in watched:
             amount = document._approval_get_amount()
             if document.approval_state == "approved":
@@ -311,48 +358,167 @@ class ControlApprovalMixin(models.AbstractModel):
                 covered = max(
                     document._approval_current_requests().mapped("amount") or [amount]
                 )
-            if document.company_id.currency_id.compare_amounts(amount, covered) > 0:
-                document._approval_void(amount)
+            new_rules = rules_by_doc[document] - covered_by_doc[document]
+            if (
+                document.company_id.currency_id.compare_amounts(amount, covered) > 0
+                or new_rules
+            ):
+                document._approval_void(amount, new_rules)
                 voided |= document
         return voided
 
-    def _approval_check_protected(self, vals_list):
-        """Only the engine (in sudo) sets the approval fields."""
-        protected = {"approval_state", "approval_amount"}
-        if self.env.su or not any(protected & set(vals) for vals in vals_list):
-            return
-        raise AccessError(
-            self.env._(
-                "%(user)s cannot set the approval state or amount of %(documents)s: "
-                "only the approval engine does.",
-                user=self.env.user.name,
-                documents=", ".join(self.mapped("display_name")) or self._description,
+    def _approval_snapshot(self):
+        """``{document id: (amount, discount)}`` of the documents whose changes
+        are reviewed: under approval (pending, approved) or done."""
+        watched = self.filtered(
+            lambda doc: (
+                doc.approval_state in ("approved", "pending")
+                or doc.state in doc._approval_done_states()
             )
+        )
+        return {
+            doc.id: (doc._approval_get_amount(), doc._approval_get_discount())
+            for doc in watched
+        }
+
+    def _approval_review_change(self, before, names=()):
+        """Review the documents of ``before`` (:meth:`_approval_snapshot`)
+        after a change: whatever fields changed, their total and largest
+        discount are compared (units of measure, taxes, lines added or
+        removed, prices), and written fields that a rule's domain reads count
+        as a change too.
+
+        A pending or approved document that is not done loses an approval that
+        no longer covers it (:meth:`_approval_check_amount`). A done document
+        (confirmed, posted) that would need an approval it does not have is
+        refused: the change raises ``UserError`` with the numbers.
+        """
+        if not before:
+            return
+        documents = self.browse(list(before)).exists()
+        domain_fields = self._approval_domain_fields() & set(names)
+        changed = documents.filtered(
+            lambda doc: (
+                domain_fields
+                or before[doc.id]
+                != (doc._approval_get_amount(), doc._approval_get_discount())
+            )
+        )
+        if not changed:
+            return
+        done = changed.filtered(lambda doc: doc.state in doc._approval_done_states())
+        (changed - done)._approval_check_amount()
+        for document, rules in done._approval_missing().items():
+            document._approval_refuse_change(before[document.id], rules)
+
+    def _approval_domain_fields(self):
+        """Fields of this model that the active rules' domains read."""
+        Rule = self.env["control.approval.rule"].sudo()
+        rules = Rule.browse(
+            Rule._get_active_rule_ids(self._name, tuple(sorted(self.company_id.ids)))
+        )
+        names = set()
+        for rule in rules:
+            for leaf in rule._get_domain() or []:
+                if (
+                    isinstance(leaf, (list, tuple))
+                    and leaf
+                    and isinstance(leaf[0], str)
+                ):
+                    names.add(leaf[0].split(".")[0])
+        return names
+
+    def _approval_refuse_change(self, before, rules):
+        """Refuse a change that makes a done document need an approval."""
+        self.ensure_one()
+        currency = self.company_id.currency_id
+        amount = self._approval_get_amount()
+        message = self.env._(
+            "%(document)s is %(state)s: this change takes its total from "
+            "%(before)s to %(amount)s (largest discount %(discount)s %%) and it "
+            "would then need approval under %(rules)s, which it does not have "
+            "(approval %(approval)s, approved amount %(approved)s). The change is "
+            "refused; cancel the document and confirm it again to ask the "
+            "approvers.",
+            document=self.display_name,
+            state=dict(self._fields["state"]._description_selection(self.env))[
+                self.state
+            ],
+            before=format_amount(self.env, before[0], currency),
+            amount=format_amount(self.env, amount, currency),
+            discount=self._approval_get_discount(),
+            rules=", ".join(rules.mapped("name")) or "-",
+            approval=dict(
+                self._fields["approval_state"]._description_selection(self.env)
+            )[self.approval_state],
+            approved=format_amount(self.env, self.approval_amount, currency),
+        )
+        self.env["control.log"]._log_detached("blocked", self, message, amount=amount)
+        raise UserError(message)
+
+    def _control_guarded_fields(self):
+        fields_ = super()._control_guarded_fields()
+        fields_.update(approval_state="approval", approval_amount="approval")
+        return fields_
+
+    def _control_guard_message(self, guard, field_names):
+        if guard != "approval":
+            return super()._control_guard_message(guard, field_names)
+        return self.env._(
+            "%(user)s cannot set the approval state or amount of %(documents)s: "
+            "only the approval engine does.",
+            user=self.env.user.name,
+            documents=", ".join(self.mapped("display_name")) or self._description,
         )
 
     @api.model_create_multi
     def create(self, vals_list):
-        self._approval_check_protected(vals_list)
-        return super().create(vals_list)
+        """A document given a done state is created in its initial state,
+        then written to the done state: it meets the same controls as any
+        other way of reaching it (:meth:`_control_transition`)."""
+        done = self._approval_done_states()
+        if not done:
+            return super().create(vals_list)
+        field = self._fields["state"]
+        initial = field.default(self) if field.default else "draft"
+        given = []
+        vals_list = [dict(vals) for vals in vals_list]
+        for vals in vals_list:
+            state = vals.get("state")
+            if state is None:
+                # Defaults: a context key or the user's own ir.default.
+                state = self.default_get(["state"]).get("state")
+            if state in done:
+                vals["state"] = initial
+            given.append(state if state in done else None)
+        records = super().create(vals_list)
+        for record, state in zip(records, given, strict=True):
+            if state:
+                record.write({"state": state})
+        return records
 
     def _approval_missing(self):
         """``{document: rules}`` for the documents that need an approval they
         do not have: a rule applies (or a round is pending) and no approval
-        covers their current total."""
+        covers their current total and every rule that applies."""
         enabled = self.filtered(lambda doc: doc._approval_enabled())
         if not enabled:
             return {}
         rules_by_doc = enabled._approval_applicable_rules()
+        approved = enabled.filtered(lambda doc: doc.approval_state == "approved")
+        covered = approved._approval_round_rules() if approved else {}
         missing = {}
         for document in enabled:
             rules = rules_by_doc[document]
             if document.approval_state != "pending" and not rules:
                 continue
-            if document.approval_state == "approved" and (
-                document.company_id.currency_id.compare_amounts(
+            if (
+                document.approval_state == "approved"
+                and document.company_id.currency_id.compare_amounts(
                     document._approval_get_amount(), document.approval_amount
                 )
                 <= 0
+                and not (rules - covered[document])
             ):
                 continue
             missing[document] = rules
@@ -364,10 +530,8 @@ class ControlApprovalMixin(models.AbstractModel):
         confirm or post than the ordinary action (purchase ``button_approve``
         and ``button_unlock``, the "Confirm Entries" wizard and the auto-post
         cron of invoices, ``action_validate`` of payments, a plain ``write``
-        over XML-RPC)."""
-        done = self._approval_done_states()
-        arriving = self.filtered(lambda doc: doc.state not in done)
-        for document, rules in arriving._approval_missing().items():
+        or ``create`` over XML-RPC)."""
+        for document, rules in self._approval_missing().items():
             currency = document.company_id.currency_id
             amount = document._approval_get_amount()
             message = self.env._(
@@ -391,17 +555,45 @@ class ControlApprovalMixin(models.AbstractModel):
             )
             raise UserError(message)
 
+    def _control_transition(self, state, apply):
+        """The one hook every control meets when documents reach ``state``.
+
+        ``self`` are the documents that are not in a done state and are about
+        to reach ``state`` (one of :meth:`_approval_done_states`); ``apply()``
+        writes it and returns the write's result. Whatever the method (the
+        ordinary action, another button, a wizard, a cron, a plain ``write`` or
+        ``create`` over XML-RPC), it runs here. A control extends it through
+        ``super()``: check before (and raise ``UserError`` to refuse), call
+        ``super()._control_transition(state, apply)``, check after if it must
+        see the new state. The approval check comes first.
+        """
+        self._approval_check_done(state)
+        return apply()
+
     def write(self, vals):
-        self._approval_check_protected([vals])
-        if vals.get("state") in self._approval_done_states():
-            self._approval_check_done(vals["state"])
-        result = super().write(vals)
+        state = vals.get("state")
+        done = self._approval_done_states()
+        arriving = (
+            self.filtered(lambda doc: doc.state not in done)
+            if state in done
+            else self.browse()
+        )
+        before = self._approval_snapshot()
+
+        def apply():
+            return super(ControlApprovalMixin, self).write(vals)
+
+        result = arriving._control_transition(state, apply) if arriving else apply()
         # Lines edited in the form are saved through the document's write.
-        # The engine's own writes (in sudo) skip the check to avoid recursion;
-        # the context key is ignored for everybody else.
-        if not (self.env.su and self.env.context.get("approval_checking_amount")):
-            self._approval_check_amount()
+        self._approval_review_change(before, vals)
         return result
+
+    def _control_note(self, body):
+        """Post an internal note written by the controls, whoever the actor is
+        (users without an e-mail address included)."""
+        for document in self:
+            document._message_log(body=body)
+        return True
 
     # -------------------------------------------------------------- activities
     def _approval_activity_type(self):

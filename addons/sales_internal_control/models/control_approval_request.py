@@ -187,7 +187,7 @@ class ControlApprovalRequest(models.Model):
             if comment:
                 message = f"{message} {comment}"
             document._approval_close_activities()
-            document.message_post(body=message)
+            document._control_note(message)
             self.env["control.log"]._log(
                 "approved", document, message, amount=request.amount
             )
@@ -220,7 +220,7 @@ class ControlApprovalRequest(models.Model):
                 reason=reason,
             )
             document._approval_close_activities()
-            document.message_post(body=message)
+            document._control_note(message)
             self.env["control.log"]._log(
                 "rejected", document, message, amount=request.amount
             )
@@ -274,7 +274,7 @@ class ControlApprovalRequest(models.Model):
                 reason=reason,
             )
             document._approval_close_activities()
-            document.message_post(body=message)
+            document._control_note(message)
             self.env["control.log"]._log(
                 "emergency_approved", document, message, amount=request.amount
             )

@@ -165,14 +165,18 @@ class TestApprovalSale(ApprovalCase):
         self.assertEqual(order.approval_state, "pending")
         self.assertEqual(order.approval_request_ids.mapped("amount"), [1800.0] * 2)
 
-    def test_amount_raised_after_approval_is_logged(self):
+    def test_amount_raised_after_approval_is_refused(self):
         order, requests = self._pending_order()
         requests[0].with_user(self.sales_manager).action_approve()
         requests[1].with_user(self.controller).action_approve()
         self.assertEqual(order.state, "sale")
-        self._edit_line(order, price_unit=3000.0)
-        self.assertEqual(order.approval_state, "none")
-        self.assertIn("rose", self._logs(order, "anomaly").message)
+        # A confirmed order raised beyond its approval is refused, not kept
+        # confirmed with a void approval.
+        with self.assertRaises(UserError) as refusal:
+            self._edit_line(order, price_unit=3000.0)
+        self.assertRegex(str(refusal.exception), r"1,500\.00 to .*3,000\.00")
+        self.assertEqual(order.order_line.price_unit, 1500.0)
+        self.assertEqual((order.state, order.approval_state), ("sale", "approved"))
 
     def test_line_written_directly_voids_at_once(self):
         order, requests = self._pending_order()
@@ -184,21 +188,23 @@ class TestApprovalSale(ApprovalCase):
             requests[0].with_user(self.sales_manager).action_approve()
         self.assertEqual(order.state, "draft")
 
-    def test_line_added_after_approval_voids_it(self):
+    def test_line_added_after_approval_is_refused(self):
         order, requests = self._pending_order()
         requests[0].with_user(self.sales_manager).action_approve()
         requests[1].with_user(self.controller).action_approve()
         self.assertEqual(order.state, "sale")
-        self.env["sale.order.line"].with_user(self.salesman).create(
-            {
-                "order_id": order.id,
-                "product_id": self.product.id,
-                "price_unit": 900.0,
-                "tax_id": [Command.clear()],
-            }
-        )
-        self.assertEqual(order.approval_state, "none")
-        self.assertIn("2,400.00", self._logs(order, "anomaly").message)
+        with self.assertRaises(UserError) as refusal:
+            self.env["sale.order.line"].with_user(self.salesman).create(
+                {
+                    "order_id": order.id,
+                    "product_id": self.product.id,
+                    "price_unit": 900.0,
+                    "tax_id": [Command.clear()],
+                }
+            )
+        self.assertIn("2,400.00", str(refusal.exception))
+        self.assertEqual(len(order.order_line), 1)
+        self.assertEqual(order.approval_state, "approved")
 
     def test_context_key_does_not_skip_the_amount_check(self):
         order, requests = self._pending_order()
