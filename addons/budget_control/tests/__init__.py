@@ -2,3 +2,4 @@ from . import test_install
 from . import test_budget
 from . import test_budget_approval
 from . import test_budget_hardening
+from . import test_budget_analysis_access

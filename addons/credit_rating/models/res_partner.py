@@ -61,32 +61,45 @@ class ResPartner(models.Model):
         string="Open Receivables",
         compute="_compute_credit_exposure",
         currency_field="currency_id",
+        # Odoo's groups of credit and credit_limit, and credit controllers.
+        groups="account.group_account_invoice,account.group_account_readonly,"
+        "credit_rating.group_credit_controller",
     )
     credit_order_amount = fields.Monetary(
         string="Orders Not Invoiced",
         compute="_compute_credit_exposure",
         currency_field="currency_id",
+        groups="account.group_account_invoice,account.group_account_readonly,"
+        "credit_rating.group_credit_controller",
     )
     credit_draft_invoice_amount = fields.Monetary(
         string="Draft Invoices",
         compute="_compute_credit_exposure",
         currency_field="currency_id",
+        groups="account.group_account_invoice,account.group_account_readonly,"
+        "credit_rating.group_credit_controller",
     )
     credit_exposure = fields.Monetary(
         compute="_compute_credit_exposure",
         currency_field="currency_id",
+        groups="account.group_account_invoice,account.group_account_readonly,"
+        "credit_rating.group_credit_controller",
         help="Posted open receivables + confirmed sale orders not invoiced yet + "
         "draft customer invoices, in company currency.",
     )
     credit_available = fields.Monetary(
         compute="_compute_credit_exposure",
         currency_field="currency_id",
+        groups="account.group_account_invoice,account.group_account_readonly,"
+        "credit_rating.group_credit_controller",
         help="Credit limit minus exposure (0 when no limit is set).",
     )
     credit_overdue_amount = fields.Monetary(
         string="Overdue Amount",
         compute="_compute_credit_exposure",
         currency_field="currency_id",
+        groups="account.group_account_invoice,account.group_account_readonly,"
+        "credit_rating.group_credit_controller",
     )
     credit_is_controller = fields.Boolean(compute="_compute_credit_is_controller")
 
@@ -547,8 +560,33 @@ class ResPartner(models.Model):
 
     # -------------------------------------------------------------------- export
     def _credit_export_rows(self):
-        """One row per commercial partner, with every exposure bucket."""
-        partners = self.commercial_partner_id.sudo()
+        """One row per commercial partner, with every exposure bucket.
+
+        For credit controllers only. With nothing selected: every customer the
+        user may read in the current (allowed) companies, or shared by all.
+        """
+        if not self._is_credit_controller():
+            raise AccessError(
+                self.env._(
+                    "Only credit controllers may export credit exposure (user "
+                    "%(user)s).",
+                    user=self.env.user.name,
+                )
+            )
+        if self:
+            # Selected ids come from the client: a customer of a company the
+            # user is not in raises AccessError.
+            self.check_access("read")
+            partners = self.commercial_partner_id
+        else:
+            partners = self.search(
+                [
+                    ("customer_rank", ">", 0),
+                    ("parent_id", "=", False),
+                    ("company_id", "in", [False, *self.env.companies.ids]),
+                ]
+            )
+        partners = partners.sudo()
         data = partners._credit_exposure_data()
         rows = []
         for partner in partners.sorted("name"):
@@ -574,20 +612,9 @@ class ResPartner(models.Model):
         return rows
 
     def _credit_export_xlsx(self):
-        """Download the credit exposure of these customers (or of every customer)."""
-        if not self._is_credit_controller():
-            raise AccessError(
-                self.env._(
-                    "Only credit controllers may export credit exposure (user "
-                    "%(user)s).",
-                    user=self.env.user.name,
-                )
-            )
-        partners = self
-        if not partners:
-            partners = self.sudo().search(
-                [("customer_rank", ">", 0), ("parent_id", "=", False)]
-            )
+        """Download the credit exposure of these customers (or of every customer
+        of the allowed companies); see :meth:`_credit_export_rows`."""
+        rows = self._credit_export_rows()
         headers = [
             (self.env._("Customer"), "text"),
             (self.env._("Reference"), "text"),
@@ -607,7 +634,7 @@ class ResPartner(models.Model):
             "credit_exposure.xlsx",
             self.env._("Credit Exposure"),
             headers,
-            partners._credit_export_rows(),
+            rows,
         )
 
     @api.model

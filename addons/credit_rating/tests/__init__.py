@@ -2,3 +2,4 @@ from . import test_install
 from . import test_credit_block
 from . import test_credit_strategic
 from . import test_scorecard
+from . import test_credit_access

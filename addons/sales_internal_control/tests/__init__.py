@@ -7,3 +7,4 @@ from . import test_translation
 from . import test_xlsx_export
 from . import test_my_approvals_tour
 from . import test_approval_bypass
+from . import test_menus
