@@ -1,7 +1,8 @@
+import logging
 from collections import defaultdict
-from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.addons.sales_internal_control.models.control_tools import check_finite
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_amount, format_date
 
@@ -36,10 +37,15 @@ PROTECTED_FIELDS = {
     "superseded_by_id",
     "renewal_activity_date",
 }
+# Longest renewal notice, in days (ten years): anything longer is a typing
+# error, and dates before year 1 do not exist.
+MAX_RENEWAL_NOTICE_DAYS = 3660
 INVOICE_TYPES = {
     "sale": ("out_invoice", "out_refund"),
     "purchase": ("in_invoice", "in_refund"),
 }
+
+_logger = logging.getLogger(__name__)
 
 
 class ContractContract(models.Model):
@@ -55,7 +61,13 @@ class ContractContract(models.Model):
 
     _name = "contract.contract"
     _description = "Contract"
-    _inherit = ["mail.thread", "mail.activity.mixin", "control.approval.mixin"]
+    # control.finite.mixin first: it refuses NaN before the others read values.
+    _inherit = [
+        "control.finite.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+        "control.approval.mixin",
+    ]
     _order = "date_start desc, name desc, version desc, id desc"
     _check_company_auto = True
 
@@ -437,6 +449,12 @@ class ContractContract(models.Model):
     @api.constrains("amount_total")
     def _check_amount_total(self):
         for contract in self:
+            check_finite(
+                self.env,
+                contract.amount_total,
+                self._fields["amount_total"]._description_string(self.env),
+                self.env._("Contract %(contract)s", contract=contract.display_name),
+            )
             if contract.currency_id.compare_amounts(contract.amount_total, 0.0) < 0:
                 raise ValidationError(
                     self.env._(
@@ -508,13 +526,14 @@ class ContractContract(models.Model):
     @api.constrains("renewal_notice_days")
     def _check_renewal_notice_days(self):
         for contract in self:
-            if contract.renewal_notice_days < 0:
+            if not 0 <= contract.renewal_notice_days <= MAX_RENEWAL_NOTICE_DAYS:
                 raise ValidationError(
                     self.env._(
                         "Contract %(contract)s: the renewal notice %(days)s days "
-                        "cannot be negative.",
+                        "must be between 0 and %(max)s days.",
                         contract=contract.display_name,
                         days=contract.renewal_notice_days,
+                        max=MAX_RENEWAL_NOTICE_DAYS,
                     )
                 )
 
@@ -1088,10 +1107,21 @@ class ContractContract(models.Model):
         to_renew = self.search(
             [("state", "=", "active"), ("renewal_activity_date", "=", False)]
         )
+        # Days compared as numbers: no date arithmetic to overflow, whatever
+        # notice a contract stored before the constraint existed.
         to_renew = to_renew.filtered(
-            lambda c: c.date_end - timedelta(days=c.renewal_notice_days) <= today
+            lambda c: (c.date_end - today).days <= c.renewal_notice_days
         )
-        to_renew._schedule_renewal(today)
+        for contract in to_renew:
+            # One contract that fails never stops the reminders of the others.
+            try:
+                with self.env.cr.savepoint():
+                    contract._schedule_renewal(today)
+            except Exception:  # noqa: BLE001 logged, the job goes on
+                _logger.exception(
+                    "Contract %s: the renewal reminder could not be scheduled",
+                    contract.display_name,
+                )
         watched = self.search([("state", "in", ("signed", "active", "expired"))])
         self.env.add_to_compute(self._fields["risk_level"], watched)
         self.env.add_to_compute(self._fields["overdue_amount"], watched)

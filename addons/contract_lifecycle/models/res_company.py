@@ -1,9 +1,11 @@
 from odoo import api, fields, models
+from odoo.addons.sales_internal_control.models.control_tools import check_finite
 from odoo.exceptions import ValidationError
 
 
 class ResCompany(models.Model):
-    _inherit = "res.company"
+    _name = "res.company"
+    _inherit = ["res.company", "control.finite.mixin"]
 
     contract_invoice_tolerance_pct = fields.Float(
         string="Contract Invoice Tolerance (%)",
@@ -15,6 +17,14 @@ class ResCompany(models.Model):
     @api.constrains("contract_invoice_tolerance_pct")
     def _check_contract_invoice_tolerance_pct(self):
         for company in self:
+            check_finite(
+                self.env,
+                company.contract_invoice_tolerance_pct,
+                self._fields["contract_invoice_tolerance_pct"]._description_string(
+                    self.env
+                ),
+                self.env._("Company %(company)s", company=company.name),
+            )
             if not 0 <= company.contract_invoice_tolerance_pct <= 100:
                 raise ValidationError(
                     self.env._(

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.addons.sales_internal_control.models.control_tools import check_finite
 from odoo.exceptions import ValidationError
 
 from .res_partner import CREDIT_GRADES
@@ -7,6 +8,7 @@ from .res_partner import CREDIT_GRADES
 class CreditGradePolicy(models.Model):
     _name = "credit.grade.policy"
     _description = "Credit Grade Policy"
+    _inherit = ["control.finite.mixin"]
     _order = "scorecard_id, grade"
     _check_company_auto = True
 
@@ -43,6 +45,12 @@ class CreditGradePolicy(models.Model):
     @api.constrains("max_credit_limit")
     def _check_max_credit_limit(self):
         for policy in self:
+            check_finite(
+                self.env,
+                policy.max_credit_limit,
+                self._fields["max_credit_limit"]._description_string(self.env),
+                policy._finite_record_name({}),
+            )
             if policy.max_credit_limit < 0:
                 raise ValidationError(
                     self.env._(
@@ -53,3 +61,15 @@ class CreditGradePolicy(models.Model):
                         amount=policy.max_credit_limit,
                     )
                 )
+
+    def _finite_record_name(self, vals):
+        if self:
+            grades, scorecards = self.mapped("grade"), self.scorecard_id
+        else:
+            grades = [vals.get("grade") or ""]
+            scorecards = self.scorecard_id.browse(vals.get("scorecard_id"))
+        return self.env._(
+            "Grade %(grade)s policy of scorecard %(scorecard)s",
+            grade=", ".join(grades),
+            scorecard=", ".join(scorecards.mapped("name")),
+        )

@@ -1,14 +1,23 @@
+from collections import Counter
+from contextlib import contextmanager
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, float_compare
 
+# Key of the transaction cache (``cr.cache``, not the context: no caller can
+# set it) listing the scorecards being saved, whose factor rows are checked
+# as a whole by ``_check_weights`` instead of one row at a time.
+SAVING_KEY = "credit_scorecard_saving"
+DEFAULT_BATCH_SIZE = 500
+
 
 class CreditScorecard(models.Model):
     _name = "credit.scorecard"
     _description = "Credit Scorecard"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "control.finite.mixin"]
     _order = "company_id, active desc, id desc"
     _check_company_auto = True
 
@@ -31,7 +40,8 @@ class CreditScorecard(models.Model):
     grade_c_min = fields.Integer(string="Grade C from", default=40, tracking=True)
     weight_total = fields.Float(compute="_compute_weight_total")
     batch_size = fields.Integer(
-        default=500, help="Customers rescored per batch by the daily job."
+        default=DEFAULT_BATCH_SIZE,
+        help="Customers rescored per batch by the daily job.",
     )
     last_rescore_date = fields.Datetime(readonly=True)
 
@@ -40,19 +50,29 @@ class CreditScorecard(models.Model):
         for scorecard in self:
             scorecard.weight_total = sum(scorecard.factor_ids.mapped("weight"))
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        # Factor rows saved with their scorecard are checked as a whole by
-        # _check_weights below, not one row at a time.
-        scorecards = super(
-            CreditScorecard, self.with_context(credit_scorecard_saving=True)
-        ).create(vals_list)
-        return scorecards.with_env(self.env)
-
     def write(self, vals):
-        return super(
-            CreditScorecard, self.with_context(credit_scorecard_saving=True)
-        ).write(vals)
+        # (The factor rows of a new scorecard are created together, in one
+        # batch: their check sees the final sum; create needs no mark.)
+        if "factor_ids" not in vals:
+            return super().write(vals)
+        with self._saving():
+            return super().write(vals)
+
+    @contextmanager
+    def _saving(self):
+        """Factor rows saved with these scorecards (several weights changed in
+        one save) are checked as a whole by :meth:`_check_weights`, not one
+        row at a time. Marked in the transaction cache, not in the context:
+        no client can switch the check off."""
+        saving = self.env.cr.cache.setdefault(SAVING_KEY, Counter())
+        saving.update(self.ids)
+        try:
+            yield
+        finally:
+            saving.subtract(self.ids)
+            for scorecard_id in self.ids:
+                if saving[scorecard_id] <= 0:
+                    del saving[scorecard_id]
 
     # --------------------------------------------------------------- constraints
     @api.constrains("factor_ids", "active")
@@ -66,6 +86,19 @@ class CreditScorecard(models.Model):
                         "(they sum to %(total)s).",
                         name=scorecard.name,
                         total=round(total, 2),
+                    )
+                )
+
+    @api.constrains("batch_size")
+    def _check_batch_size(self):
+        for scorecard in self:
+            if scorecard.batch_size < 1:
+                raise ValidationError(
+                    self.env._(
+                        "The batch size of scorecard %(name)s must be a positive "
+                        "number of customers (got %(size)s).",
+                        name=scorecard.name,
+                        size=scorecard.batch_size,
                     )
                 )
 
@@ -116,6 +149,12 @@ class CreditScorecard(models.Model):
         return self.search(
             [("company_id", "=", company.id), ("active", "=", True)], limit=1
         )
+
+    def _batch_size(self):
+        """Customers per batch (the default for a value stored before the
+        constraint existed)."""
+        self.ensure_one()
+        return self.batch_size if self.batch_size > 0 else DEFAULT_BATCH_SIZE
 
     def _grade_for_score(self, score):
         self.ensure_one()
@@ -262,10 +301,9 @@ class CreditScorecard(models.Model):
                 .sudo()
                 .search(scorecard._customer_domain(), order="id")
             )
-            for start in range(0, len(partners), scorecard.batch_size or 500):
-                scorecard._rescore_partners(
-                    partners[start : start + (scorecard.batch_size or 500)]
-                )
+            size = scorecard._batch_size()
+            for start in range(0, len(partners), size):
+                scorecard._rescore_partners(partners[start : start + size])
             scorecard.sudo().last_rescore_date = fields.Datetime.now()
         return True
 
@@ -329,7 +367,7 @@ class CreditScorecard(models.Model):
                 ("credit_score_date", "=", False),
                 ("credit_score_date", "<", today),
             ]
-            batch = partner_model.search(domain, limit=scorecard.batch_size or 500)
+            batch = partner_model.search(domain, limit=scorecard._batch_size())
             if batch:
                 scorecard._rescore_partners(batch)
                 done += len(batch)

@@ -1,5 +1,8 @@
 from odoo import api, fields, models
+from odoo.addons.sales_internal_control.models.control_tools import check_finite
 from odoo.exceptions import ValidationError
+
+from .credit_scorecard import SAVING_KEY
 
 SCORECARD_FACTORS = [
     ("overdue_count_6m", "Overdue Invoices (6 Months)"),
@@ -24,6 +27,7 @@ FACTOR_DEFAULT_SCALE = {
 class CreditScorecardFactor(models.Model):
     _name = "credit.scorecard.factor"
     _description = "Credit Scorecard Factor"
+    _inherit = ["control.finite.mixin"]
     _order = "scorecard_id, sequence, id"
 
     scorecard_id = fields.Many2one(
@@ -57,13 +61,16 @@ class CreditScorecardFactor(models.Model):
     ]
 
     # Factor rows written on their own (not through their scorecard's form)
-    # keep the weights of an active scorecard summing to 100. The context key
-    # only marks a scorecard save, whose own constraint checks the sum; the
+    # keep the weights of a scorecard summing to 100. A scorecard save marks
+    # itself in the transaction cache (CreditScorecard._saving), its own
+    # constraint checks the sum; no context key switches the check off. The
     # rescoring checks it again in any case.
 
     def _check_scorecard_weights(self, scorecards):
-        if not self.env.context.get("credit_scorecard_saving"):
-            scorecards.exists()._check_weights()
+        saving = self.env.cr.cache.get(SAVING_KEY) or {}
+        scorecards.exists().filtered(
+            lambda scorecard: not saving.get(scorecard.id)
+        )._check_weights()
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -93,6 +100,14 @@ class CreditScorecardFactor(models.Model):
     @api.constrains("weight", "best_value", "worst_value")
     def _check_values(self):
         for line in self:
+            record = line._finite_record_name({})
+            for name in ("weight", "best_value", "worst_value"):
+                check_finite(
+                    self.env,
+                    line[name],
+                    self._fields[name]._description_string(self.env),
+                    record,
+                )
             if line.weight < 0 or line.weight > 100:
                 raise ValidationError(
                     self.env._(
@@ -114,9 +129,23 @@ class CreditScorecardFactor(models.Model):
                     )
                 )
 
-    def _factor_label(self):
+    def _finite_record_name(self, vals):
+        if self:
+            factors = [line.factor for line in self]
+            scorecards = self.scorecard_id
+        else:
+            factors = [vals.get("factor")]
+            scorecards = self.scorecard_id.browse(vals.get("scorecard_id"))
+        return self.env._(
+            "Factor %(factor)s of scorecard %(scorecard)s",
+            factor=", ".join(self._factor_label(factor) for factor in factors),
+            scorecard=", ".join(scorecards.mapped("name")),
+        )
+
+    def _factor_label(self, factor=None):
+        factor = factor or self.factor
         return dict(self._fields["factor"]._description_selection(self.env)).get(
-            self.factor, self.factor
+            factor, factor or ""
         )
 
     def _points(self, value):

@@ -1,4 +1,8 @@
 from odoo import api, fields, models
+from odoo.addons.sales_internal_control.models.control_tools import (
+    check_finite,
+    is_finite_number,
+)
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, float_compare, format_amount
 
@@ -18,7 +22,9 @@ CREDIT_ENGINE_FIELDS = ("credit_grade", "credit_score", "credit_score_date")
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _name = "res.partner"
+    # control.finite.mixin first: it refuses NaN before the guard reads values.
+    _inherit = ["res.partner", "control.finite.mixin"]
 
     credit_score = fields.Integer(
         company_dependent=True,
@@ -132,6 +138,13 @@ class ResPartner(models.Model):
     @api.constrains("credit_limit", "registered_capital")
     def _check_credit_amounts(self):
         for partner in self:
+            for name in ("credit_limit", "registered_capital"):
+                check_finite(
+                    self.env,
+                    partner.sudo()[name],
+                    self._fields[name]._description_string(self.env),
+                    partner.display_name,
+                )
             if partner.sudo().credit_limit < 0:
                 raise ValidationError(
                     self.env._(
@@ -447,14 +460,15 @@ class ResPartner(models.Model):
         self.ensure_one()
         raw = amount
         try:
+            # numbers, and numeric strings as XML-RPC clients may send them
             amount = float(amount or 0.0)
         except (TypeError, ValueError):
             amount = -1.0
-        if amount < 0:
+        if amount < 0 or not is_finite_number(amount) or raw is True:
             raise UserError(
                 self.env._(
-                    "Credit check of %(partner)s: the amount must be a positive "
-                    "number (got %(amount)s).",
+                    "Credit check of %(partner)s: the amount must be a finite "
+                    "positive number (got %(amount)s).",
                     partner=self.display_name,
                     amount=repr(raw),
                 )

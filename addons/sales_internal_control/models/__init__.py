@@ -1,3 +1,4 @@
+from . import control_finite_mixin
 from . import control_log
 from . import control_xlsx_export
 from . import control_approval_rule

@@ -2,6 +2,8 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 from odoo.tools.safe_eval import safe_eval
 
+from .control_tools import check_finite
+
 APPROVAL_MODELS = [
     ("sale.order", "Sale Order"),
     ("purchase.order", "Purchase Order"),
@@ -20,6 +22,7 @@ class ControlApprovalRule(models.Model):
 
     _name = "control.approval.rule"
     _description = "Approval Rule"
+    _inherit = ["control.finite.mixin"]
     _order = "model_name, sequence, id"
     _check_company_auto = True
 
@@ -67,6 +70,13 @@ class ControlApprovalRule(models.Model):
     @api.constrains("amount_min", "discount_min", "model_name")
     def _check_amounts(self):
         for rule in self:
+            record = self.env._("Approval rule %(rule)s", rule=rule.name)
+            check_finite(
+                self.env, rule.amount_min, self.env._("the minimum amount"), record
+            )
+            check_finite(
+                self.env, rule.discount_min, self.env._("the minimum discount"), record
+            )
             if rule.amount_min < 0:
                 raise ValidationError(
                     self.env._(

@@ -1,0 +1,43 @@
+"""Small checks shared by the internal-control addons (no model here)."""
+
+import math
+
+from odoo.exceptions import ValidationError
+
+# Bounds of a PostgreSQL ``integer`` column (fields.Integer).
+INT4_MIN = -(2**31)
+INT4_MAX = 2**31 - 1
+
+
+def is_finite_number(value):
+    """Whether ``value`` is an int or a float (not a bool) that is finite."""
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    )
+
+
+def check_finite(env, value, label, record_name, error=ValidationError):
+    """Refuse ``value`` unless it is a finite number; return it.
+
+    NaN compares false with everything (so ``nan < 0`` lets it through every
+    bound) and infinity switches thresholds off: amounts, percentages and
+    scales must be finite.
+
+    :param label: what the value is, e.g. "the minimum amount"
+    :param record_name: the record it belongs to, e.g. "Approval rule Big orders"
+    :param error: exception class, ``ValidationError`` for data, ``UserError``
+        for the argument of an action
+    :raise error: naming the record, the label and the value
+    """
+    if not is_finite_number(value):
+        raise error(
+            env._(
+                "%(record)s: %(label)s must be a finite number (got %(value)s).",
+                record=record_name,
+                label=label,
+                value=repr(value),
+            )
+        )
+    return value
