@@ -27,7 +27,10 @@ check_odoo_src() {
 ensure_venv() {
     command -v python3 >/dev/null || die "python3 not found (Python 3.11 is needed)."
     local stamp="$VENV/.ic-requirements" want
-    want=$(cat "$ODOO_SRC/requirements.txt" "$ROOT/requirements.txt" | sha1sum | cut -c1-40)
+    # The stamp covers both requirement files and this recipe, so that a change
+    # to either rebuilds existing environments in place.
+    want=$({ cat "$ODOO_SRC/requirements.txt" "$ROOT/requirements.txt"; declare -f ensure_venv; } \
+        | sha1sum | cut -c1-40)
     if [ -x "$PY" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
         return 0
     fi
@@ -37,14 +40,19 @@ ensure_venv() {
     tmp=$(mktemp -d)
     # python-ldap needs system headers and nothing here uses LDAP.
     grep -v '^python-ldap' "$ODOO_SRC/requirements.txt" > "$tmp/odoo-requirements.txt"
-    # Some of Odoo's pinned packages only build with an old setuptools.
-    echo 'setuptools<70' > "$tmp/constraints.txt"
+    # Some of Odoo's pinned packages only build with an old setuptools; our
+    # pins of gevent's dependencies (see requirements.txt) apply from the start.
+    { echo 'setuptools<70'; grep -E '^zope\.' "$ROOT/requirements.txt"; } > "$tmp/constraints.txt"
     PIP_CONSTRAINT="$tmp/constraints.txt" "$PY" -m pip install -q --disable-pip-version-check \
         -r "$tmp/odoo-requirements.txt" 2>&1 | grep -v -e '^Ignoring' -e 'is ignored' || true
     "$PY" -c "import psycopg2, lxml, werkzeug" 2>/dev/null \
         || die "installing Odoo's requirements into $VENV failed (see pip's output above)."
     "$PY" -m pip install -q --disable-pip-version-check -r "$ROOT/requirements.txt" \
         || die "installing $ROOT/requirements.txt failed."
+    # Prefork mode's /websocket process (odoo-bin gevent) dies at start if
+    # pkg_resources cannot resolve gevent's requirements.
+    "$PY" -c "import pkg_resources; pkg_resources.require('gevent')" \
+        || die "pkg_resources cannot resolve gevent's requirements in $VENV: prefork mode's /websocket process (odoo-bin gevent) would die at start (see the pins in requirements.txt)."
     rm -rf "$tmp"
     echo "$want" > "$stamp"
 }

@@ -8,6 +8,8 @@
 #   REUSE_DB=1       update the existing test database instead of recreating it
 #   PYTEST_ARGS=...  extra pytest arguments (e.g. "addons/credit_rating -k limit")
 #   SKIP_BROWSER=1   skip the browser tests (HttpCase tours, need Chromium)
+#   SKIP_PREFORK=1   skip the second run of the concurrency tests in prefork mode
+#   IC_WORKERS=n     HTTP workers of that prefork run (default 2)
 . "$(dirname "$0")/common.sh"
 TEST_DB=${TEST_DB:-ic_test}
 setup_all
@@ -66,16 +68,48 @@ else
     odoo_checked all -d "$TEST_DB" -i "$modules" || failures+=("install all four")
 fi
 
-step "pytest-odoo"
+# pytest WORKERS ARGS...: pytest-odoo; WORKERS > 0 starts the server of the
+# XML-RPC tests (tests/conftest.py) in prefork mode.
+run_pytest() {
+    local workers=$1
+    shift
+    PYTHONPATH="$ODOO_SRC${PYTHONPATH:+:$PYTHONPATH}" IC_TEST_DB="$TEST_DB" \
+    IC_ADDONS_PATH="$ADDONS_PATH" IC_DATA_DIR="$DATA_DIR" IC_PYTHON="$PY" IC_WORKERS="$workers" \
+        "$PY" -m pytest -p no:cacheprovider -W ignore::DeprecationWarning -W ignore::PendingDeprecationWarning --odoo-config="$ROOT/odoo.conf" \
+        --odoo-database="$TEST_DB" --odoo-addons-path="$ADDONS_PATH" \
+        --odoo-log-level=warn "$@"
+}
+
+step "pytest-odoo (XML-RPC tests against a threaded server)"
 set +e
-PYTHONPATH="$ODOO_SRC${PYTHONPATH:+:$PYTHONPATH}" IC_TEST_DB="$TEST_DB" \
-IC_ADDONS_PATH="$ADDONS_PATH" IC_DATA_DIR="$DATA_DIR" IC_PYTHON="$PY" \
-    "$PY" -m pytest -p no:cacheprovider -W ignore::DeprecationWarning -W ignore::PendingDeprecationWarning --odoo-config="$ROOT/odoo.conf" \
-    --odoo-database="$TEST_DB" --odoo-addons-path="$ADDONS_PATH" \
-    --odoo-log-level=warn ${PYTEST_ARGS:-addons tests}
+run_pytest 0 ${PYTEST_ARGS:-addons tests}
 rc=$?
 set -e
 [ $rc = 0 ] || failures+=("pytest (exit $rc)")
+
+# The concurrency and live-notification tests again, against a prefork server
+# (--workers, and the gevent process serving /websocket), as in production.
+# With PYTEST_ARGS, only the concurrency test files it names.
+if [ "${SKIP_PREFORK:-}" != 1 ]; then
+    prefork_args=()
+    if [ -n "${PYTEST_ARGS:-}" ]; then
+        for arg in $PYTEST_ARGS; do
+            case $arg in *test_*concurrency*.py*) prefork_args+=("$arg") ;; esac
+        done
+    else
+        prefork_args=(tests/test_*concurrency*.py)
+    fi
+    if [ ${#prefork_args[@]} -gt 0 ]; then
+        workers=${IC_WORKERS:-2}
+        [ "$workers" -ge 2 ] 2>/dev/null || die "IC_WORKERS must be 2 or more (got '$workers')"
+        step "pytest: concurrency tests against a prefork server (--workers=$workers)"
+        set +e
+        run_pytest "$workers" "${prefork_args[@]}"
+        rc=$?
+        set -e
+        [ $rc = 0 ] || failures+=("pytest prefork (exit $rc)")
+    fi
+fi
 
 # Browser tests (tag ic_browser: HttpCase tours in headless Chromium) need
 # Odoo's HTTP server, which pytest-odoo does not start: odoo-bin runs them.
