@@ -15,5 +15,11 @@ class AccountMove(models.Model):
             lambda line: line.display_type == "product" and line.analytic_distribution
         )
 
-    def _post(self, soft=True):
-        return self._budget_run_checked(lambda: super(AccountMove, self)._post(soft))
+    def _control_transition(self, state, apply):
+        # Checked where a bill becomes posted, by any method (action_post, the
+        # auto-post cron, Confirm Entries, a plain write of the state).
+        if state != "posted":
+            return super()._control_transition(state, apply)
+        return self._budget_run_checked(
+            lambda: super(AccountMove, self)._control_transition(state, apply)
+        )

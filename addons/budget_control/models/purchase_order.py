@@ -1,14 +1,5 @@
 from odoo import api, models
 
-# Line fields that change what a confirmed order commits on a budget.
-BUDGET_LINE_FIELDS = {
-    "product_id",
-    "product_qty",
-    "product_uom",
-    "price_unit",
-    "discount",
-    "analytic_distribution",
-}
 CONFIRMED = ("purchase", "done")
 # Order fields that move what a confirmed order commits.
 ORDER_FIELDS = {"date_order", "currency_id", "company_id"}
@@ -23,17 +14,22 @@ class PurchaseOrder(models.Model):
             lambda line: not line.display_type and line.analytic_distribution
         )
 
-    def write(self, vals):
+    def _control_transition(self, state, apply):
         # Checked where an order becomes confirmed, whichever method writes
         # the state (button_confirm and the second validation step through
-        # button_approve, button_unlock, a plain write over XML-RPC), and where
-        # a confirmed order's date, currency or company changes: its
-        # commitment moves to another period or amount.
-        checked = self.browse()
-        if vals.get("state") in CONFIRMED:
-            checked |= self.filtered(lambda order: order.state not in CONFIRMED)
-        if ORDER_FIELDS.intersection(vals):
-            checked |= self.filtered(lambda order: order.state in CONFIRMED)
+        # button_approve, button_unlock, a plain write or create over XML-RPC).
+        return self._budget_run_checked(
+            lambda: super(PurchaseOrder, self)._control_transition(state, apply)
+        )
+
+    def write(self, vals):
+        # A confirmed order's date, currency or company moves its commitment
+        # to another period or amount.
+        checked = (
+            self.filtered(lambda order: order.state in CONFIRMED)
+            if ORDER_FIELDS.intersection(vals)
+            else self.browse()
+        )
         if not checked:
             return super().write(vals)
         return checked._budget_run_checked(
@@ -105,8 +101,11 @@ class PurchaseOrderLine(models.Model):
         )
 
     def write(self, vals):
+        # Whatever fields change (quantity, unit of measure, price, taxes,
+        # distribution...), the budgets' consumption is measured before and
+        # after the change of a confirmed order's lines: no list of fields.
         orders = self.order_id.filtered(lambda order: order.state in CONFIRMED)
-        if not orders or not BUDGET_LINE_FIELDS.intersection(vals):
+        if not orders:
             return super().write(vals)
         return orders._budget_run_checked(
             lambda: super(PurchaseOrderLine, self).write(vals),

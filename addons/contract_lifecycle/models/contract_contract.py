@@ -538,37 +538,37 @@ class ContractContract(models.Model):
                 )
 
     # -------------------------------------------------------------------- CRUD
+    def _control_guarded_fields(self):
+        # Checked on the final values of create (after defaults: a
+        # default_state context key or a personal default cannot give a
+        # signed contract) and on write. The reference is checked apart: it
+        # comes from the sequence.
+        fields_ = super()._control_guarded_fields()
+        fields_.update(dict.fromkeys(PROTECTED_FIELDS - {"name"}, "workflow"))
+        return fields_
+
+    def _control_guard_message(self, guard, field_names):
+        if guard != "workflow":
+            return super()._control_guard_message(guard, field_names)
+        return self._protected_message(field_names)
+
+    def _protected_message(self, field_names):
+        return self.env._(
+            "%(fields)s of contract %(contract)s are set by its workflow (submit, "
+            "approve, sign, terminate, amend), not written directly (user "
+            "%(user)s).",
+            fields=", ".join(self._fields[name].string for name in sorted(field_names)),
+            contract=", ".join(self.mapped("display_name")) or self._description,
+            user=self.env.user.name,
+        )
+
     def _check_protected(self, vals_list, create=False):
-        if self.env.su:
+        """The reference of an existing contract is never rewritten."""
+        if self.env.su or create:
             return
         for vals in vals_list:
-            # A new contract may say what the defaults say (draft, version 1).
-            protected = PROTECTED_FIELDS.intersection(
-                name
-                for name, value in vals.items()
-                if not create
-                or (
-                    value
-                    and not (name == "name" and value == "/")
-                    and not (name == "state" and value == "draft")
-                    and not (name == "version" and value == 1)
-                )
-            )
-            if protected:
-                raise AccessError(
-                    self.env._(
-                        "%(fields)s of contract %(contract)s are set by its "
-                        "workflow (submit, approve, sign, terminate, amend), not "
-                        "written directly (user %(user)s).",
-                        fields=", ".join(
-                            self._fields[name].string for name in sorted(protected)
-                        ),
-                        contract=", ".join(self.mapped("display_name"))
-                        or vals.get("name")
-                        or self._description,
-                        user=self.env.user.name,
-                    )
-                )
+            if "name" in vals and any(c.name != vals["name"] for c in self):
+                raise AccessError(self._protected_message(["name"]))
 
     def _check_given_reference(self, vals_list):
         """The reference comes from the sequence; a client cannot choose it."""
@@ -604,6 +604,9 @@ class ContractContract(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        # Non-finite amounts get the clear message before the locked-field
+        # comparison below converts them.
+        self._check_finite_vals(vals)
         self._check_protected([vals])
         locked_fields = LOCKED_FIELDS.intersection(vals)
         if locked_fields:
@@ -746,7 +749,7 @@ class ContractContract(models.Model):
         )
         waiting = self._approval_route()
         for contract in waiting:
-            contract.message_post(
+            contract._control_note(
                 body=self.env._(
                     "Approved by %(user)s; waiting for the approval tiers before "
                     "the contract is approved.",
@@ -807,7 +810,7 @@ class ContractContract(models.Model):
                 }
             )
             for old in previous:
-                old.message_post(body=reason)
+                old._control_note(reason)
             contract._take_over_renewal(previous)
             # Open documents follow the contract to its new version.
             self.env["account.move"].sudo().search(
@@ -864,7 +867,7 @@ class ContractContract(models.Model):
             contract._approval_end_round("none")
         self.sudo().write({"state": "terminated", "termination_reason": reason})
         for contract in self:
-            contract.message_post(
+            contract._control_note(
                 body=self.env._(
                     "Terminated by %(user)s: %(reason)s",
                     user=self.env.user.name,
@@ -897,7 +900,7 @@ class ContractContract(models.Model):
             }
         )
         new = new.sudo(self.env.su)
-        new.message_post(
+        new._control_note(
             body=self.env._(
                 "Amendment of %(contract)s (version %(version)s).",
                 contract=self.display_name,

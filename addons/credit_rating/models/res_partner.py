@@ -4,7 +4,7 @@ from odoo.addons.sales_internal_control.models.control_tools import (
     is_finite_number,
 )
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL, float_compare, format_amount
+from odoo.tools import SQL, format_amount
 
 CREDIT_GRADES = [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")]
 
@@ -24,7 +24,7 @@ CREDIT_ENGINE_FIELDS = ("credit_grade", "credit_score", "credit_score_date")
 class ResPartner(models.Model):
     _name = "res.partner"
     # control.finite.mixin first: it refuses NaN before the guard reads values.
-    _inherit = ["res.partner", "control.finite.mixin"]
+    _inherit = ["res.partner", "control.finite.mixin", "control.guarded.mixin"]
 
     credit_score = fields.Integer(
         company_dependent=True,
@@ -165,58 +165,44 @@ class ResPartner(models.Model):
                 )
 
     # ----------------------------------------------------------------------- CRUD
-    def _check_credit_engine_fields(self, vals_list):
-        if self.env.su:
-            return
-        for vals in vals_list:
-            names = [name for name in CREDIT_ENGINE_FIELDS if name in vals]
-            if names:
-                raise AccessError(
-                    self.env._(
-                        "%(fields)s of %(partner)s are set by the credit scorecard "
-                        "only (user %(user)s); a credit controller may set a grade "
-                        "override instead.",
-                        fields=", ".join(self._fields[n].string for n in names),
-                        partner=", ".join(self.mapped("display_name"))
-                        or vals.get("name")
-                        or self._description,
-                        user=self.env.user.name,
-                    )
-                )
+    def _control_guarded_fields(self):
+        # Checked on the final values of create (after defaults) and write.
+        fields_ = super()._control_guarded_fields()
+        fields_.update(dict.fromkeys(CREDIT_ENGINE_FIELDS, "engine"))
+        fields_.update(dict.fromkeys(CREDIT_PROTECTED_FIELDS, "credit"))
+        return fields_
+
+    def _control_guard_allowed(self, guard):
+        if guard == "credit":
+            return self._is_credit_controller()
+        return super()._control_guard_allowed(guard)
+
+    def _control_guard_message(self, guard, field_names):
+        labels = ", ".join(self._fields[name].string for name in field_names)
+        if guard == "credit":
+            return self.env._(
+                "Only credit controllers may change %(fields)s (user %(user)s, "
+                "partners %(partners)s).",
+                fields=labels,
+                user=self.env.user.name,
+                partners=", ".join(self.mapped("display_name")) or "-",
+            )
+        return self.env._(
+            "%(fields)s of %(partner)s are set by the credit scorecard only (user "
+            "%(user)s); a credit controller may set a grade override instead.",
+            fields=labels,
+            partner=", ".join(self.mapped("display_name")) or self._description,
+            user=self.env.user.name,
+        )
 
     @api.model_create_multi
     def create(self, vals_list):
-        self._check_credit_engine_fields(vals_list)
-        for vals in vals_list:
-            changed = [
-                name
-                for name in CREDIT_PROTECTED_FIELDS
-                if name in vals and vals[name] and name != "use_partner_credit_limit"
-            ]
-            self._check_credit_write_access(changed)
         partners = super().create(vals_list)
         # A grade override given at creation takes effect at once.
         partners.filtered("credit_grade_override").sudo()._credit_apply_override()
         return partners
 
     def write(self, vals):
-        self._check_credit_engine_fields([vals])
-        protected = [name for name in CREDIT_PROTECTED_FIELDS if name in vals]
-        if protected and not self._is_credit_controller():
-            changed = []
-            for name in protected:
-                field = self._fields[name]
-                new = field.convert_to_cache(vals[name], self)
-                for partner in self.sudo():
-                    old = field.convert_to_cache(partner[name], partner)
-                    if field.type == "float":
-                        if float_compare(old or 0.0, new or 0.0, precision_digits=6):
-                            changed.append(name)
-                            break
-                    elif (old or False) != (new or False):
-                        changed.append(name)
-                        break
-            self._check_credit_write_access(changed)
         res = super().write(vals)
         if "credit_grade_override" in vals:
             self.sudo()._credit_apply_override()
@@ -225,20 +211,6 @@ class ResPartner(models.Model):
     def _is_credit_controller(self):
         return self.env.su or self.env.user.has_group(
             "credit_rating.group_credit_controller"
-        )
-
-    def _check_credit_write_access(self, field_names):
-        if not field_names or self._is_credit_controller():
-            return
-        labels = ", ".join(self._fields[name].string for name in field_names)
-        raise AccessError(
-            self.env._(
-                "Only credit controllers may change %(fields)s (user %(user)s, "
-                "partners %(partners)s).",
-                fields=labels,
-                user=self.env.user.name,
-                partners=", ".join(self.mapped("display_name")) or "-",
-            )
         )
 
     def _credit_apply_override(self):
@@ -267,7 +239,7 @@ class ResPartner(models.Model):
                 "score": score if score is not None else self.credit_score,
             }
         )
-        self.message_post(
+        self._message_log(
             body=self.env._(
                 "Credit grade changed from %(old)s to %(new)s (score %(score)s, "
                 "company %(company)s).",
@@ -276,7 +248,6 @@ class ResPartner(models.Model):
                 score=score if score is not None else self.credit_score,
                 company=self.env.company.name,
             ),
-            subtype_xmlid="mail.mt_note",
         )
 
     # -------------------------------------------------------------------- exposure

@@ -4,6 +4,7 @@ from . import control_xlsx_export
 from . import control_approval_rule
 from . import control_approval_tier
 from . import control_approval_request
+from . import control_guarded_mixin
 from . import control_approval_mixin
 from . import control_approval_line_mixin
 from . import control_overview

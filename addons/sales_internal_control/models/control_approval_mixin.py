@@ -491,10 +491,14 @@ class ControlApprovalMixin(models.AbstractModel):
             if state in done:
                 vals["state"] = initial
             given.append(state if state in done else None)
-        records = super().create(vals_list)
-        for record, state in zip(records, given, strict=True):
-            if state:
-                record.write({"state": state})
+        if not any(given):
+            return super().create(vals_list)
+        # A refusal undoes the creation too.
+        with self.env.cr.savepoint():
+            records = super().create(vals_list)
+            for record, state in zip(records, given, strict=True):
+                if state:
+                    record.write({"state": state})
         return records
 
     def _approval_missing(self):

@@ -101,32 +101,39 @@ class ControlGuardedMixin(models.AbstractModel):
             .default_get(list(names))
         )
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        records = super().create(vals_list)
+    def _prepare_create_values(self, vals_list):
+        # The final values of create, defaults included, before the INSERT:
+        # a refusal creates nothing.
+        result = super()._prepare_create_values(vals_list)
         guarded = self._control_guarded_fields()
-        if not guarded:
-            return records
-        refused = records._control_guard_refused(guarded)
-        if refused:
-            names = [name for names in refused.values() for name in names]
-            trusted = self._control_guard_trusted_defaults(names)
-            for record in records:
-                wrong = {}
-                for guard, fields_ in refused.items():
-                    for name in fields_:
-                        field = self._fields[name]
-                        default = field.convert_to_record(
-                            field.convert_to_cache(trusted.get(name, False), record),
-                            record,
+        refused = self._control_guard_refused(guarded) if guarded else {}
+        if not refused:
+            return result
+        names = [name for names in refused.values() for name in names]
+        trusted = self._control_guard_trusted_defaults(names)
+        for vals in result:
+            wrong = {}
+            for guard, fields_ in refused.items():
+                for name in fields_:
+                    if name not in vals:
+                        continue
+                    field = self._fields[name]
+                    try:
+                        value = field.convert_to_record(
+                            field.convert_to_cache(vals[name], self), self
                         )
-                        if not self._control_guard_same(
-                            field, record, record[name], default
-                        ):
-                            wrong.setdefault(guard, []).append(name)
-                if wrong:
-                    record._control_guard_raise(wrong)
-        return records
+                    except (ValueError, TypeError):
+                        value = None
+                    default = field.convert_to_record(
+                        field.convert_to_cache(trusted.get(name, False), self), self
+                    )
+                    if value is None or not self._control_guard_same(
+                        field, self, value, default
+                    ):
+                        wrong.setdefault(guard, []).append(name)
+            if wrong:
+                self._control_guard_raise(wrong)
+        return result
 
     def write(self, vals):
         names = self._control_guarded_fields().keys() & vals.keys()

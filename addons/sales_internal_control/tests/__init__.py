@@ -9,3 +9,4 @@ from . import test_my_approvals_tour
 from . import test_approval_bypass
 from . import test_menus
 from . import test_bad_input
+from . import test_hardening
