@@ -3,3 +3,4 @@ from . import test_budget
 from . import test_budget_approval
 from . import test_budget_hardening
 from . import test_budget_analysis_access
+from . import test_budget_transition

@@ -149,7 +149,8 @@ class ControlApprovalMixin(models.AbstractModel):
         if not enabled:
             return self.browse()
         rules_by_doc = enabled._approval_applicable_rules()
-        covered = enabled._approval_round_rules()
+        approved = enabled.filtered(lambda doc: doc.approval_state == "approved")
+        covered = approved._approval_round_rules() if approved else {}
         routed = self.browse()
         for document in enabled:
             amount = document._approval_get_amount()
