@@ -167,6 +167,7 @@ class ControlBudgetCheckMixin(models.AbstractModel):
             accounts = self.env["account.analytic.account"].browse(
                 int(i) for i in str(key).split(",") if i.isdigit()
             )
+            shown = format(pct, "g") if is_number else repr(pct)
             raise ValidationError(
                 self.env._(
                     "%(document)s, line %(line)s: the analytic distribution "
@@ -174,7 +175,7 @@ class ControlBudgetCheckMixin(models.AbstractModel):
                     "percentages are finite numbers of 0 or more.",
                     document=document or "",
                     line=line or "",
-                    percentage=f"{pct:g}" if is_number else repr(pct),
+                    percentage=shown,
                     accounts=" / ".join(accounts.sudo().exists().mapped("display_name"))
                     or key,
                 )
