@@ -23,6 +23,8 @@
 #   REV=commit             test the addons as committed there (`git archive` into
 #                          the log folder) instead of the working tree
 . "$(dirname "$0")/common.sh"
+
+main() {
 setup_all
 cd "$ROOT"
 ODOO_TEST_MODULES=${ODOO_TEST_MODULES:-sale,sale_management,purchase,account}
@@ -95,7 +97,7 @@ def parse(name):
     for line in (logdir / f"{name}.log").read_text(errors="replace").splitlines():
         match = record.match(line)
         if not match:
-            if current:
+            if current is not None:
                 current.append(line)
             continue
         current = None
@@ -114,7 +116,7 @@ def parse(name):
 def cause(traceback):
     lines = [line for line in traceback if line.strip()]
     for line in reversed(lines):
-        if re.match(r"^[\w.]+(Error|Exception|Warning|Failure|Fault)\b|^\w+Error:", line):
+        if re.match(r"^([a-z_]\w*\.)+[A-Z]\w*: |^\w*(Error|Exception|Warning|Failure)\b", line):
             return line.strip()[:300]
     return (lines[-1].strip() if lines else "(no traceback)")[:300]
 
@@ -142,3 +144,7 @@ if gone:
 print(f"tracebacks: {logdir / 'only-with-addons.txt'}; logs: {logdir}/plain.log, addons.log")
 sys.exit(1 if only or not (plain_figures and addons_figures) else 0)
 EOF
+}
+
+# One function, read whole before it runs: editing this file during a run is safe.
+main "$@"
