@@ -409,7 +409,20 @@ class ControlApprovalMixin(models.AbstractModel):
             return
         done = changed.filtered(lambda doc: doc.state in doc._approval_done_states())
         (changed - done)._approval_check_amount()
-        for document, rules in done._approval_missing().items():
+        # A done document is refused a change that raises what it asks for (a
+        # higher total or discount, a field a rule reads) beyond its approval;
+        # lowering a document confirmed before a rule existed stays possible.
+        raised = done.filtered(
+            lambda doc: (
+                domain_fields
+                or doc.company_id.currency_id.compare_amounts(
+                    doc._approval_get_amount(), before[doc.id][0]
+                )
+                > 0
+                or doc._approval_get_discount() > before[doc.id][1]
+            )
+        )
+        for document, rules in raised._approval_missing().items():
             document._approval_refuse_change(before[document.id], rules)
 
     def _approval_domain_fields(self):

@@ -176,6 +176,23 @@ class TestRaisedAfterConfirmation(DocumentCase):
         order.order_line.with_user(self.salesman).price_unit = 600.0
         self.assertEqual(order.amount_total, 600.0)
 
+    def test_lowering_an_order_confirmed_before_its_rule(self):
+        """A document confirmed before a rule existed may still be lowered;
+        raising it asks for the approval it never had."""
+        self.amount_rule.active = False
+        order = self._order(5000.0)
+        order.action_confirm()
+        self.assertEqual(order.state, "sale")
+        self.amount_rule.active = True
+        order.order_line.with_user(self.salesman).price_unit = 4000.0
+        self.assertEqual(order.amount_total, 4000.0)
+        message = self._refused(
+            lambda: setattr(
+                order.order_line.with_user(self.salesman), "price_unit", 4100
+            )
+        )
+        self.assertIn("Big orders", message)
+
     def test_discount_added_to_a_confirmed_line(self):
         order = self._order(500.0)
         order.action_confirm()
