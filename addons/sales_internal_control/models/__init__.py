@@ -5,6 +5,10 @@ from . import control_approval_rule
 from . import control_approval_tier
 from . import control_approval_request
 from . import control_guarded_mixin
+from . import control_anomaly_rule
+from . import control_anomaly_detectors
+from . import control_anomaly
+from . import control_anomaly_mixin
 from . import control_approval_mixin
 from . import control_approval_line_mixin
 from . import control_overview
@@ -16,3 +20,5 @@ from . import sale_order
 from . import sale_order_line
 from . import res_company
 from . import res_config_settings
+from . import res_partner
+from . import res_partner_bank

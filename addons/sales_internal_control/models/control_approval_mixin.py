@@ -25,7 +25,7 @@ class ControlApprovalMixin(models.AbstractModel):
     """
 
     _name = "control.approval.mixin"
-    _inherit = ["control.guarded.mixin"]
+    _inherit = ["control.guarded.mixin", "control.anomaly.mixin"]
     _description = "Approval Mixin"
 
     approval_state = fields.Selection(
@@ -88,12 +88,13 @@ class ControlApprovalMixin(models.AbstractModel):
         return ()
 
     def _approval_get_extra_tiers(self):
-        """Ad-hoc tiers required beyond the rules.
+        """Ad-hoc tiers required beyond the rules (a controller tier for an
+        anomaly rule whose action is ``approval``).
 
         :return: list of dicts with keys ``name`` and ``group_id`` and/or
             ``user_id`` (ids); they come after the rules' tiers.
         """
-        return []
+        return self._anomaly_extra_tiers()
 
     # ------------------------------------------------------------------ engine
     def _approval_applicable_rules(self):
@@ -586,7 +587,10 @@ class ControlApprovalMixin(models.AbstractModel):
         see the new state. The approval check comes first.
         """
         self._approval_check_done(state)
-        return apply()
+        hits = self._anomaly_check_transition()
+        result = apply()
+        self._anomaly_record(hits)
+        return result
 
     def write(self, vals):
         state = vals.get("state")

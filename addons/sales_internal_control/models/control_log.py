@@ -11,6 +11,7 @@ LOG_EVENTS = [
     ("override", "Override"),
     ("threshold", "Threshold crossed"),
     ("anomaly", "Anomaly"),
+    ("bank_account", "Bank account changed"),
 ]
 
 

@@ -10,3 +10,4 @@ from . import test_approval_bypass
 from . import test_menus
 from . import test_bad_input
 from . import test_hardening
+from . import test_anomaly

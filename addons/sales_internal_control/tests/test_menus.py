@@ -56,6 +56,8 @@ AUDIT = {
     "sales_internal_control.control_log_export_menu",
     "sales_internal_control.menu_internal_control_config",
     "sales_internal_control.control_approval_rule_menu",
+    "sales_internal_control.control_anomaly_menu",
+    "sales_internal_control.control_anomaly_rule_menu",
 }
 CREDIT = {
     "credit_rating.menu_credit_root",
