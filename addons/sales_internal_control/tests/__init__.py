@@ -11,3 +11,4 @@ from . import test_menus
 from . import test_bad_input
 from . import test_hardening
 from . import test_anomaly
+from . import test_anomaly_detectors
