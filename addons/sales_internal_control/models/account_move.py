@@ -1,11 +1,26 @@
 from odoo import models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, format_amount
+from odoo.tools.sql import create_index
 
 
 class AccountMove(models.Model):
     _name = "account.move"
     _inherit = ["account.move", "control.approval.mixin"]
+
+    def init(self):
+        res = super().init()
+        # The anomaly detectors look up a vendor's earlier bills (duplicate
+        # bill, unusual amount): Odoo indexes the commercial partner of draft
+        # moves only.
+        create_index(
+            self.env.cr,
+            "account_move_ic_vendor_bill_partner_index",
+            self._table,
+            ["commercial_partner_id", "invoice_date"],
+            where="move_type IN ('in_invoice', 'in_refund')",
+        )
+        return res
 
     def _approval_get_amount(self):
         self.ensure_one()
