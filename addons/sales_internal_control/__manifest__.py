@@ -33,6 +33,7 @@
         "demo/res_users_demo.xml",
         "demo/control_approval_rule_demo.xml",
         "demo/approval_request_demo.xml",
+        "demo/control_anomaly_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [
