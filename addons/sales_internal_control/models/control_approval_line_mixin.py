@@ -26,7 +26,7 @@ class ControlApprovalLineMixin(models.AbstractModel):
 
     def write(self, vals):
         orders = self.order_id
-        before = orders._approval_snapshot()
+        before = orders._approval_snapshot(self, vals)
         result = super().write(vals)
         orders._approval_review_change(before)
         return result

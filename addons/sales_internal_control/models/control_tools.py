@@ -41,3 +41,39 @@ def check_finite(env, value, label, record_name, error=ValidationError):
             )
         )
     return value
+
+
+def write_changes(records, vals):
+    """Whether writing ``vals`` may change one of ``records``: a value that
+    differs, or an x2many command other than linking records that are there
+    already (any value that does not convert counts as a change)."""
+    for name, value in vals.items():
+        field = records._fields.get(name)
+        if field is None or not field.store:
+            return True
+        if field.type in ("one2many", "many2many"):
+            if not isinstance(value, list | tuple):
+                return True
+            for command in value:
+                if not isinstance(command, list | tuple) or not command:
+                    return True
+                if command[0] == 4:
+                    ids, exact = {command[1]}, False
+                elif command[0] == 6:
+                    ids, exact = set(command[2] or ()), True
+                else:
+                    return True
+                for record in records:
+                    current = set(record[name].ids)
+                    if not ids <= current or (exact and ids != current):
+                        return True
+            continue
+        try:
+            new = field.convert_to_cache(value, records)
+        except (ValueError, TypeError):
+            return True
+        if any(
+            field.convert_to_cache(record[name], record) != new for record in records
+        ):
+            return True
+    return False

@@ -97,6 +97,26 @@ class TestForgedDefaults(DocumentCase):
 
 
 @tagged("post_install", "-at_install")
+class TestColumns(DocumentCase):
+    """Item 17: code that does not know the approval fields (an at_install
+    test of sale, data loaded while upgrading sale) can insert documents."""
+
+    def test_approval_state_has_a_database_default(self):
+        for table in (
+            "sale_order",
+            "purchase_order",
+            "account_move",
+            "account_payment",
+        ):
+            self.env.cr.execute(
+                "SELECT column_default FROM information_schema.columns "
+                "WHERE table_name = %s AND column_name = 'approval_state'",
+                [table],
+            )
+            self.assertEqual(self.env.cr.fetchone()[0], "'none'::character varying")
+
+
+@tagged("post_install", "-at_install")
 class TestCreatedDone(DocumentCase):
     """Item 2: a document created in a done state meets the same controls."""
 
