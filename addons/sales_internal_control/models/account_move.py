@@ -20,7 +20,21 @@ class AccountMove(models.Model):
             ["commercial_partner_id", "invoice_date"],
             where="move_type IN ('in_invoice', 'in_refund')",
         )
+        # Duplicate bills by normalised reference (the detector's expression).
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS account_move_ic_vendor_bill_ref_index
+                ON account_move (
+                    commercial_partner_id,
+                    (regexp_replace(lower(coalesce(ref, '')), '[^[:alnum:]]', '', 'g'))
+                ) WHERE move_type IN ('in_invoice', 'in_refund')
+            """
+        )
         return res
+
+    def _anomaly_relevant(self, detector):
+        # The detectors look at vendor bills and refunds only.
+        return self.move_type in ("in_invoice", "in_refund")
 
     def _approval_get_amount(self):
         self.ensure_one()

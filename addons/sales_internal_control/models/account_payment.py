@@ -5,6 +5,10 @@ class AccountPayment(models.Model):
     _name = "account.payment"
     _inherit = ["account.payment", "control.approval.mixin"]
 
+    def _anomaly_relevant(self, detector):
+        # Only the unusual amount detector looks at incoming payments too.
+        return detector == "unusual_amount" or self.payment_type == "outbound"
+
     def _approval_get_amount(self):
         self.ensure_one()
         return abs(self.amount_company_currency_signed)

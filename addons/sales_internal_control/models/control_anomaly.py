@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import config
@@ -76,10 +78,10 @@ class ControlAnomaly(models.Model):
     def _compute_related_html(self):
         for finding in self:
             links = [
-                f'<a href="/odoo/{model}/{res_id}">{name}</a>'
+                Markup('<a href="/odoo/%s/%s">%s</a>') % (model, res_id, name or res_id)
                 for model, res_id, name in finding.related_documents or []
             ]
-            finding.related_html = ", ".join(links)
+            finding.related_html = Markup(", ").join(links)
 
     # ------------------------------------------------------- guarded fields
     def _control_guarded_fields(self):

@@ -87,24 +87,59 @@ class ControlAnomalyRule(models.Model):
                       JOIN res_partner rp2 ON rp2.id = b2.partner_id
                      WHERE b1.active AND b1.sanitized_acc_number != ''
                        AND b1.partner_id IN (SELECT partner_id FROM target)
+                ), pairs AS (
+                    SELECT DISTINCT partner_id, partner_id AS other_id FROM target
+                    UNION
+                    SELECT partner_id, other_id FROM same_bank
+                ), others AS (
+                    SELECT o.id, o.ref, o.company_id, o.move_type, o.invoice_date,
+                           o.commercial_partner_id AS partner_id,
+                           coalesce(nullif(o.name, '/'), o.ref, '#' || o.id) AS name,
+                           abs(o.amount_total_signed) AS amount, %(nref_o)s AS nref
+                      FROM account_move o
+                     WHERE o.move_type IN ('in_invoice', 'in_refund')
+                       AND o.state != 'cancel'
+                       AND o.commercial_partner_id IN (SELECT other_id FROM pairs)
+                       -- only what can match: the same reference (an index on
+                       -- the normalised reference), or dates within the window
+                       AND (%(nref_o)s IN (SELECT nref FROM target WHERE nref != '')
+                            OR o.invoice_date BETWEEN
+                                (SELECT min(invoice_date) FROM target) - %(window)s
+                                AND (SELECT max(invoice_date) FROM target)
+                                    + %(window)s)
+                ), matches AS (
+                    -- equi-joins only (partner, then reference or the dates'
+                    -- range): set-based in the scan as at posting
+                    SELECT t.id, o.id AS other_id, true AS same_ref
+                      FROM target t
+                      JOIN pairs p ON p.partner_id = t.partner_id
+                      JOIN others o
+                        ON o.partner_id = p.other_id AND o.nref = t.nref
+                       AND o.company_id = t.company_id
+                       AND o.move_type = t.move_type AND o.id != t.id
+                     WHERE t.nref != ''
+                    UNION ALL
+                    SELECT t.id, o.id AS other_id, false AS same_ref
+                      FROM target t
+                      JOIN pairs p ON p.partner_id = t.partner_id
+                      JOIN others o
+                        ON o.partner_id = p.other_id
+                       AND o.company_id = t.company_id
+                       AND o.move_type = t.move_type AND o.id != t.id
+                       AND o.invoice_date BETWEEN t.invoice_date - %(window)s
+                                              AND t.invoice_date + %(window)s
+                       AND abs(o.amount - t.amount)
+                            <= t.amount * %(tolerance)s / 100.0
                 )
                 SELECT t.id, t.name, t.ref, t.partner_id, t.amount,
                        coalesce(t.create_uid, t.invoice_user_id) AS user_id,
                        o.id AS other_id, o.name AS other_name,
-                       (t.nref != '' AND %(nref_o)s = t.nref) AS same_ref
-                  FROM target t
-                  JOIN account_move o
-                    ON o.id != t.id AND o.company_id = t.company_id
-                   AND o.move_type = t.move_type AND o.state != 'cancel'
-                   AND (o.commercial_partner_id = t.partner_id
-                        OR o.commercial_partner_id IN (
-                            SELECT other_id FROM same_bank
-                             WHERE same_bank.partner_id = t.partner_id))
-                 WHERE (t.nref != '' AND %(nref_o)s = t.nref)
-                    OR (abs(abs(o.amount_total_signed) - t.amount)
-                            <= t.amount * %(tolerance)s / 100.0
-                        AND o.invoice_date BETWEEN t.invoice_date - %(window)s
-                                               AND t.invoice_date + %(window)s)
+                       bool_or(m.same_ref) AS same_ref
+                  FROM matches m
+                  JOIN target t ON t.id = m.id
+                  JOIN others o ON o.id = m.other_id
+                 GROUP BY t.id, t.name, t.ref, t.partner_id, t.amount, t.create_uid,
+                          t.invoice_user_id, o.id, o.name
                  ORDER BY t.id, o.id
                 """,
                 nref_m=SQL(NORMALISE, SQL.identifier("m", "ref")),
@@ -470,7 +505,16 @@ class ControlAnomalyRule(models.Model):
         excluded, at least 5): robust z-score 0.6745 * |x - median| / MAD
         above ``threshold``. With a MAD of 0 every earlier amount is the
         median: any other amount is far (score 100). Median and MAD with
-        ``percentile_cont`` in the same statement."""
+        ``percentile_cont`` in the same statement.
+
+        The scan computes each partner's statistics once, over the period and
+        the 12 months before it (each document's own window would put every
+        document through ``percentile_cont`` once per neighbour): set-based,
+        at the cost of counting the document itself in its partner's history.
+        """
+        if ids is None:
+            rows = self._rows(self._unusual_amount_scan_query(model_name, period))
+            return self._unusual_amount_hits(model_name, rows)
         rows = self._rows(
             SQL(
                 """
@@ -522,6 +566,66 @@ class ControlAnomalyRule(models.Model):
                 threshold=self.threshold,
             )
         )
+        return self._unusual_amount_hits(model_name, rows)
+
+    def _unusual_amount_scan_query(self, model_name, period):
+        return SQL(
+            """
+            WITH docs AS NOT MATERIALIZED (%(docs)s),
+            target AS (
+                SELECT d.id, d.company_id, d.partner_id, d.kind, d.amount, d.user_id
+                  FROM docs d
+                 WHERE d.company_id = %(company)s
+                   AND d.day BETWEEN %(start)s AND %(end)s
+            ), keys AS (
+                SELECT DISTINCT company_id, partner_id, kind FROM target
+            ), history AS MATERIALIZED (
+                SELECT h.company_id, h.partner_id, h.kind, h.amount
+                  FROM docs h
+                  JOIN keys k
+                    ON k.company_id = h.company_id AND k.partner_id = h.partner_id
+                   AND k.kind = h.kind
+                 WHERE h.day BETWEEN (%(start)s::date - interval '12 months')::date
+                                 AND %(end)s
+            ), stats AS (
+                SELECT company_id, partner_id, kind, count(*) - 1 AS n,
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY amount) AS median
+                  FROM history
+                 GROUP BY company_id, partner_id, kind
+                HAVING count(*) > 5
+            ), spread AS (
+                SELECT s.company_id, s.partner_id, s.kind, s.n, s.median,
+                       percentile_cont(0.5) WITHIN GROUP (
+                           ORDER BY abs(h.amount - s.median)) AS mad
+                  FROM stats s
+                  JOIN history h
+                    ON h.company_id = s.company_id AND h.partner_id = s.partner_id
+                   AND h.kind = s.kind
+                 GROUP BY s.company_id, s.partner_id, s.kind, s.n, s.median
+            )
+            SELECT t.id, t.kind, t.partner_id, t.user_id, t.amount,
+                   s.n, s.median, s.mad,
+                   CASE WHEN s.mad > 0
+                        THEN 0.6745 * abs(t.amount - s.median) / s.mad
+                   END AS z,
+                   cp.complete_name AS partner_name
+              FROM target t
+              JOIN spread s
+                ON s.company_id = t.company_id AND s.partner_id = t.partner_id
+               AND s.kind = t.kind
+              JOIN res_partner cp ON cp.id = t.partner_id
+             WHERE (s.mad > 0
+                    AND 0.6745 * abs(t.amount - s.median) / s.mad > %(threshold)s)
+                OR (s.mad = 0 AND abs(t.amount - s.median) > 0.005)
+            """,
+            docs=self._unusual_amount_documents(model_name),
+            company=self.company_id.id,
+            start=period[0],
+            end=period[1],
+            threshold=self.threshold,
+        )
+
+    def _unusual_amount_hits(self, model_name, rows):
         hits = {}
         for row in rows:
             amount = row["amount"]

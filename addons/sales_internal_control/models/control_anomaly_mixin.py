@@ -20,6 +20,11 @@ class ControlAnomalyMixin(models.AbstractModel):
         """Companies whose anomaly rules apply to these records."""
         return self.company_id
 
+    def _anomaly_relevant(self, detector):
+        """Whether ``detector`` looks at this record at all (a journal entry
+        that is not a vendor bill, an incoming payment): saves its query."""
+        return True
+
     def _anomaly_evaluate(self, actions=None):
         """Run the active event rules (of ``actions`` only, if given) on these
         records.
@@ -37,6 +42,7 @@ class ControlAnomalyMixin(models.AbstractModel):
                 record.id
                 for record in self
                 if rule.company_id in record._anomaly_companies()
+                and record._anomaly_relevant(rule.detector)
             ]
             if ids:
                 found = rule._detect(self._name, ids=ids)
@@ -144,7 +150,10 @@ class ControlAnomalyMixin(models.AbstractModel):
                 rule.action == "approval" and record._anomaly_reviewed_by_controller()
             ):
                 continue
-            related = ", ".join(name for _m, _i, name in values.get("related") or [])
+            related = ", ".join(
+                str(name or f"#{res_id}")
+                for _model, res_id, name in values.get("related") or []
+            )
             if rule.action == "block":
                 message = self.env._(
                     "%(document)s is refused by anomaly rule %(rule)s: %(finding)s "

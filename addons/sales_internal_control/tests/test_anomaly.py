@@ -168,13 +168,28 @@ class TestAnomalyEngine(AnomalyCase):
             self.env["control.anomaly.rule"].with_user(self.billing).action_scan()
 
     def test_scan_finds_what_was_posted_before_the_rule(self):
-        first = self._bill(500.0, ref="F-1")
-        second = self._bill(500.0, ref="F-1", date="2026-11-02")
+        # a period of its own: the demo data has no bills in 2030
+        first = self._bill(500.0, ref="F-1", date="2030-03-01")
+        second = self._bill(500.0, ref="F-1", date="2030-03-02")
         (first | second).with_user(self.billing).action_post()
         rule = self._anomaly_rule("duplicate_bill", window_days=10)
-        count = rule.with_user(self.controller).action_scan("2026-11-01", "2026-11-30")
+        count = rule.with_user(self.controller).action_scan("2030-03-01", "2030-03-31")
         self.assertEqual(count, 2)
-        self.assertEqual(rule.action_scan("2026-11-01", "2026-11-30"), 0)
+        self.assertEqual(rule.action_scan("2030-03-01", "2030-03-31"), 0)
+
+    def test_draft_duplicate_named_in_the_finding(self):
+        """A draft bill with the same reference (no number yet) is named."""
+        rule = self._anomaly_rule("duplicate_bill", window_days=10, action="block")
+        draft = self._bill(500.0, ref="H-1")
+        bill = self._bill(500.0, ref="H-1")
+        with self.assertRaises(UserError) as refusal:
+            bill.with_user(self.billing).action_post()
+        self.assertIn("H-1", str(refusal.exception))
+        rule.action = "warn"
+        bill.with_user(self.billing).action_post()
+        finding = self._findings(bill, rule)
+        self.assertEqual(finding.related_documents[0][1], draft.id)
+        self.assertIn(str(draft.id), finding.related_html)
 
     def test_other_company_rule_does_not_apply(self):
         other_company = self.env["res.company"].create({"name": "Anomaly Co B"})
