@@ -10,7 +10,7 @@ class ApprovalCase(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env["control.approval.rule"].search([]).active = False
-        cls.env["control.anomaly.rule"].search([]).active = False
+        cls.env["control.anomaly.rule"].sudo().search([]).active = False
         cls.company = cls.env.company
         cls.salesman = new_test_user(
             cls.env,
