@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -275,16 +277,27 @@ class ControlAnomaly(models.Model):
             for res_id, values in hits.items()
             if res_id not in known
         ]
-        created = Finding.create(vals_list) if vals_list else Finding.browse()
+        # In batches: one create of the findings, one of their log lines, one
+        # of the controllers' activities (the scan may record thousands).
+        created = (
+            Finding.with_context(
+                mail_create_nolog=True, mail_create_nosubscribe=True
+            ).create(vals_list)
+            if vals_list
+            else Finding.browse()
+        )
+        log_vals = []
         for finding in created:
-            self.env["control.log"]._log(
+            log_vals += self.env["control.log"]._prepare_log_vals(
                 "anomaly",
                 finding._document() or finding,
                 finding.message,
-                amount=finding.amount,
-                company=finding.company_id,
-                control="anomaly",
+                finding.amount,
+                finding.company_id,
+                "anomaly",
             )
+        if log_vals:
+            self.env["control.log"].sudo().create(log_vals)
         created._schedule_review()
         return created if new else existing | created
 
@@ -294,7 +307,8 @@ class ControlAnomaly(models.Model):
         return document.display_name if document else values.get("res_name")
 
     def _schedule_review(self):
-        """An activity for each controller of the finding's company."""
+        """An activity for each controller of the finding's company (but the
+        flagged user), created in one batch."""
         if not self:
             return
         activity_type = self.env.ref(
@@ -303,17 +317,27 @@ class ControlAnomaly(models.Model):
         controllers = self.env.ref(
             "sales_internal_control.group_control_manager"
         ).users.filtered(lambda u: not u.share)
-        for finding in self:
-            for user in controllers.filtered(
-                lambda u, finding=finding: (
-                    finding.company_id in u.company_ids and u != finding.user_id
-                )
-            ):
-                finding.sudo().activity_schedule(
-                    activity_type_id=activity_type.id,
-                    user_id=user.id,
-                    summary=self.env._(
-                        "Review finding: %(rule)s", rule=finding.rule_id.name
-                    ),
-                    note=finding.message,
-                )
+        model_id = self.env["ir.model"]._get_id(self._name)
+        deadline = fields.Date.context_today(self) + timedelta(
+            days=activity_type.delay_count
+        )
+        vals_list = [
+            {
+                "res_model_id": model_id,
+                "res_id": finding.id,
+                "activity_type_id": activity_type.id,
+                "user_id": user.id,
+                "date_deadline": deadline,
+                "summary": self.env._(
+                    "Review finding: %(rule)s", rule=finding.rule_id.name
+                ),
+                "note": finding.message,
+            }
+            for finding in self
+            for user in controllers
+            if finding.company_id in user.company_ids and user != finding.user_id
+        ]
+        if vals_list:
+            self.env["mail.activity"].sudo().with_context(
+                mail_activity_quick_update=len(self) > 1
+            ).create(vals_list)
