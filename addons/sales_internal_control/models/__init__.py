@@ -1,4 +1,5 @@
 from . import control_finite_mixin
+from . import control_rule_cache_mixin
 from . import control_log
 from . import control_xlsx_export
 from . import control_approval_rule

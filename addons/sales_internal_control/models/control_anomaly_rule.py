@@ -55,7 +55,7 @@ class ControlAnomalyRule(models.Model):
 
     _name = "control.anomaly.rule"
     _description = "Anomaly Rule"
-    _inherit = ["control.finite.mixin"]
+    _inherit = ["control.finite.mixin", "control.rule.cache.mixin"]
     _order = "sequence, id"
     _check_company_auto = True
 
@@ -214,19 +214,7 @@ class ControlAnomalyRule(models.Model):
             detector = vals.get("detector")
             if detector in DEFAULT_THRESHOLDS and "threshold" not in vals:
                 vals["threshold"] = DEFAULT_THRESHOLDS[detector]
-        rules = super().create(vals_list)
-        self.env.registry.clear_cache()
-        return rules
-
-    def write(self, vals):
-        result = super().write(vals)
-        self.env.registry.clear_cache()
-        return result
-
-    def unlink(self):
-        result = super().unlink()
-        self.env.registry.clear_cache()
-        return result
+        return super().create(vals_list)
 
     # ------------------------------------------------------------------ engine
     @api.model

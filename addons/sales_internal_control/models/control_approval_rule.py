@@ -22,7 +22,7 @@ class ControlApprovalRule(models.Model):
 
     _name = "control.approval.rule"
     _description = "Approval Rule"
-    _inherit = ["control.finite.mixin"]
+    _inherit = ["control.finite.mixin", "control.rule.cache.mixin"]
     _order = "model_name, sequence, id"
     _check_company_auto = True
 
@@ -149,19 +149,3 @@ class ControlApprovalRule(models.Model):
             )
             .ids
         )
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        rules = super().create(vals_list)
-        self.env.registry.clear_cache()
-        return rules
-
-    def write(self, vals):
-        result = super().write(vals)
-        self.env.registry.clear_cache()
-        return result
-
-    def unlink(self):
-        result = super().unlink()
-        self.env.registry.clear_cache()
-        return result
