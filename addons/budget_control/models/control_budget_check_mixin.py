@@ -181,6 +181,32 @@ class ControlBudgetCheckMixin(models.AbstractModel):
                 )
             )
 
+    @api.model
+    def _budget_check_line_values(self, lines, vals, parent_field):
+        """Refuse non-finite percentages in the ``vals`` of ``lines``
+        (purchase lines, journal items) before Odoo rounds them (NaN or
+        infinity end there in a traceback). ``parent_field`` names the
+        document of a line; new lines are named from ``vals``."""
+        if not vals.get("analytic_distribution"):
+            return
+        if lines:
+            document = ", ".join(lines[parent_field].mapped("display_name"))
+            line = ", ".join(name for name in lines.mapped("name") if name)
+        else:
+            parent_model = lines._fields[parent_field].comodel_name
+            document = (
+                self.env[parent_model].browse(vals.get(parent_field)).display_name
+            )
+            line = (
+                vals.get("name")
+                or self.env["product.product"]
+                .browse(vals.get("product_id"))
+                .display_name
+            )
+        self._budget_check_distribution(
+            vals["analytic_distribution"], document, line, finite_only=True
+        )
+
     def _budget_candidate_budgets(self, extra_account_ids=None):
         """Confirmed budgets on the accounts of the lines (and of
         ``extra_account_ids``: accounts a pending change moves amounts to)."""

@@ -51,23 +51,9 @@ class PurchaseOrderLine(models.Model):
     def _sanitize_values(self, vals, decimal_precision):
         # Before Odoo rounds the percentages (NaN or infinity end there in a
         # traceback); negative ones are refused by the constraint above.
-        if vals.get("analytic_distribution"):
-            if self:
-                document = ", ".join(self.order_id.mapped("display_name"))
-                line = ", ".join(self.mapped("name"))
-            else:
-                document = (
-                    self.env["purchase.order"].browse(vals.get("order_id")).display_name
-                )
-                line = (
-                    vals.get("name")
-                    or self.env["product.product"]
-                    .browse(vals.get("product_id"))
-                    .display_name
-                )
-            self.env["control.budget.check.mixin"]._budget_check_distribution(
-                vals["analytic_distribution"], document, line, finite_only=True
-            )
+        self.env["control.budget.check.mixin"]._budget_check_line_values(
+            self, vals, "order_id"
+        )
         return super()._sanitize_values(vals, decimal_precision)
 
     # A confirmed order stays editable in Odoo: a line added or raised after
