@@ -547,23 +547,12 @@ class ControlAnomalyRule(models.Model):
                       JOIN history h ON h.target_id = s.target_id
                      GROUP BY s.target_id, s.n, s.median
                 )
-                SELECT t.id, t.kind, t.partner_id, t.user_id, t.amount,
-                       s.n, s.median, s.mad,
-                       CASE WHEN s.mad > 0
-                            THEN 0.6745 * abs(t.amount - s.median) / s.mad
-                       END AS z,
-                       cp.complete_name AS partner_name
-                  FROM target t
-                  JOIN spread s ON s.target_id = t.id
-                  JOIN res_partner cp ON cp.id = t.partner_id
-                 WHERE (s.mad > 0
-                        AND 0.6745 * abs(t.amount - s.median) / s.mad > %(threshold)s)
-                    OR (s.mad = 0 AND abs(t.amount - s.median) > 0.005)
+                %(flagged)s
                 """,
                 docs=self._unusual_amount_documents(model_name),
                 target=self._target("d", ids, period, "day"),
                 day=self._order_moment(model_name, ids, SQL("d.day"), date=True),
-                threshold=self.threshold,
+                flagged=self._unusual_amount_flagged(SQL("s.target_id = t.id")),
             )
         )
         return self._unusual_amount_hits(model_name, rows)
@@ -603,6 +592,27 @@ class ControlAnomalyRule(models.Model):
                    AND h.kind = s.kind
                  GROUP BY s.company_id, s.partner_id, s.kind, s.n, s.median
             )
+            %(flagged)s
+            """,
+            docs=self._unusual_amount_documents(model_name),
+            company=self.company_id.id,
+            start=period[0],
+            end=period[1],
+            flagged=self._unusual_amount_flagged(
+                SQL(
+                    "s.company_id = t.company_id AND s.partner_id = t.partner_id "
+                    "AND s.kind = t.kind"
+                )
+            ),
+        )
+
+    def _unusual_amount_flagged(self, join):
+        """The final selection of both statements: the targets (``t``) whose
+        robust z-score against their statistics (``spread s``, joined on
+        ``join``) is above the threshold, or that differ from a median every
+        history amount equals."""
+        return SQL(
+            """
             SELECT t.id, t.kind, t.partner_id, t.user_id, t.amount,
                    s.n, s.median, s.mad,
                    CASE WHEN s.mad > 0
@@ -610,18 +620,13 @@ class ControlAnomalyRule(models.Model):
                    END AS z,
                    cp.complete_name AS partner_name
               FROM target t
-              JOIN spread s
-                ON s.company_id = t.company_id AND s.partner_id = t.partner_id
-               AND s.kind = t.kind
+              JOIN spread s ON %(join)s
               JOIN res_partner cp ON cp.id = t.partner_id
              WHERE (s.mad > 0
                     AND 0.6745 * abs(t.amount - s.median) / s.mad > %(threshold)s)
                 OR (s.mad = 0 AND abs(t.amount - s.median) > 0.005)
             """,
-            docs=self._unusual_amount_documents(model_name),
-            company=self.company_id.id,
-            start=period[0],
-            end=period[1],
+            join=join,
             threshold=self.threshold,
         )
 
