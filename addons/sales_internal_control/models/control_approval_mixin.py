@@ -524,11 +524,15 @@ class ControlApprovalMixin(models.AbstractModel):
         initial = field.default(self) if field.default else "draft"
         given = []
         vals_list = [dict(vals) for vals in vals_list]
+        default_state = None
         for vals in vals_list:
             state = vals.get("state")
             if state is None:
-                # Defaults: a context key or the user's own ir.default.
-                state = self.default_get(["state"]).get("state")
+                # Defaults: a context key or the user's own ir.default (the
+                # same for every document of the batch).
+                if default_state is None:
+                    default_state = self.default_get(["state"]).get("state") or ""
+                state = default_state
             if state in done:
                 vals["state"] = initial
             given.append(state if state in done else None)

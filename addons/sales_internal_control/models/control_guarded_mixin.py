@@ -59,7 +59,7 @@ class ControlGuardedMixin(models.AbstractModel):
         raise AccessError(self._control_guard_message(guard, names))
 
     @staticmethod
-    def _control_guard_same(field, record, old, new):
+    def _control_guard_same(field, old, new):
         if field.type in ("float", "monetary"):
             return abs((old or 0.0) - (new or 0.0)) < 1e-9
         if field.type in ("many2one", "one2many", "many2many"):
@@ -78,7 +78,7 @@ class ControlGuardedMixin(models.AbstractModel):
                 changed.append(name)
                 continue
             if any(
-                not self._control_guard_same(field, record, record[name], new)
+                not self._control_guard_same(field, record[name], new)
                 for record in self.sudo()
             ):
                 changed.append(name)
@@ -128,7 +128,7 @@ class ControlGuardedMixin(models.AbstractModel):
                         field.convert_to_cache(trusted.get(name, False), self), self
                     )
                     if value is None or not self._control_guard_same(
-                        field, self, value, default
+                        field, value, default
                     ):
                         wrong.setdefault(guard, []).append(name)
             if wrong:
