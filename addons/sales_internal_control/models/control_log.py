@@ -12,6 +12,10 @@ LOG_EVENTS = [
     ("threshold", "Threshold crossed"),
     ("anomaly", "Anomaly"),
     ("bank_account", "Bank account changed"),
+    ("dunning", "Dunning"),
+    ("sod", "Segregation of duties"),
+    ("export", "Export"),
+    ("budget_change", "Budget change"),
 ]
 
 
