@@ -40,6 +40,20 @@ REQUIRED_PARAMETERS = {
     "benford": ("threshold",),
 }
 DEFAULT_THRESHOLDS = {"unusual_amount": 3.5, "benford": 0.015}
+# What the engine reads of a rule at posting (kept with the cached rule ids).
+CACHED_FIELDS = (
+    "company_id",
+    "detector",
+    "action",
+    "severity",
+    "amount_min",
+    "window_days",
+    "tolerance_pct",
+    "hour_from",
+    "hour_to",
+    "weekend_is_off_hours",
+    "threshold",
+)
 
 
 class ControlAnomalyRule(models.Model):
@@ -219,32 +233,49 @@ class ControlAnomalyRule(models.Model):
     # ------------------------------------------------------------------ engine
     @api.model
     @tools.ormcache("model_name", "company_ids")
-    def _get_active_rule_ids(self, model_name, company_ids):
-        """Ids of the active event rules that look at a document type in
-        these companies (cached: no query once warm; cleared on any rule
-        change, in every worker through Odoo's registry signalling)."""
+    def _get_active_rules(self, model_name, company_ids):
+        """The active event rules that look at a document type in
+        these companies, with the values of their parameters (cached: no
+        query once warm; cleared on any rule change, in every worker through
+        Odoo's registry signalling).
+
+        :return: tuple of ``(id, values of CACHED_FIELDS as the ORM caches
+            them)``
+        """
         detectors = [
             detector
             for detector, models_ in DETECTOR_MODELS.items()
             if model_name in models_ and detector not in SCAN_ONLY
         ]
+        rules = self.sudo().search_fetch(
+            [("detector", "in", detectors), ("company_id", "in", list(company_ids))],
+            CACHED_FIELDS,
+        )
         return tuple(
-            self.sudo()
-            .search(
-                [("detector", "in", detectors), ("company_id", "in", list(company_ids))]
+            (
+                rule.id,
+                tuple(
+                    rule._fields[name].convert_to_cache(rule[name], rule)
+                    for name in CACHED_FIELDS
+                ),
             )
-            .ids
+            for rule in rules
         )
 
     @api.model
     def _rules_for(self, documents):
-        """The active event rules that look at ``documents`` (sudo)."""
+        """The active event rules that look at ``documents`` (sudo), their
+        parameters in the cache (read at no query)."""
         if not documents:
             return self.sudo().browse()
         company_ids = tuple(sorted(documents._anomaly_companies().ids))
-        return self.sudo().browse(
-            self._get_active_rule_ids(documents._name, company_ids)
-        )
+        cached = self._get_active_rules(documents._name, company_ids)
+        rules = self.sudo().browse([rule_id for rule_id, _values in cached])
+        for index, name in enumerate(CACHED_FIELDS):
+            self.env.cache.insert_missing(
+                rules, rules._fields[name], [values[index] for _id, values in cached]
+            )
+        return rules
 
     def _detect(self, model_name, ids=None, period=None):
         """Run this rule's detector on documents of ``model_name``: the given
