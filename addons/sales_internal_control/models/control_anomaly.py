@@ -258,6 +258,14 @@ class ControlAnomaly(models.Model):
             ]
         )
         known = set(existing.mapped("res_id"))
+        # The flagged documents, read once for all the hits (names, log lines).
+        documents = {
+            document.id: document
+            for document in self.env[model_name]
+            .sudo()
+            .browse([res_id for res_id in hits if res_id not in known])
+            .exists()
+        }
         vals_list = [
             {
                 "rule_id": rule.id,
@@ -266,7 +274,9 @@ class ControlAnomaly(models.Model):
                 "score": max(0, min(100, round(values.get("score") or 0))),
                 "res_model": model_name,
                 "res_id": res_id,
-                "res_name": self._hit_name(model_name, res_id, values),
+                "res_name": documents[res_id].display_name
+                if res_id in documents
+                else values.get("res_name"),
                 "related_documents": values.get("related") or [],
                 "partner_id": values.get("partner_id") or False,
                 "amount": values.get("amount") or 0.0,
@@ -290,7 +300,7 @@ class ControlAnomaly(models.Model):
         for finding in created:
             log_vals += self.env["control.log"]._prepare_log_vals(
                 "anomaly",
-                finding._document() or finding,
+                documents.get(finding.res_id) or finding,
                 finding.message,
                 finding.amount,
                 finding.company_id,
@@ -300,11 +310,6 @@ class ControlAnomaly(models.Model):
             self.env["control.log"].sudo().create(log_vals)
         created._schedule_review()
         return created if new else existing | created
-
-    @api.model
-    def _hit_name(self, model_name, res_id, values):
-        document = self.env[model_name].sudo().browse(res_id).exists()
-        return document.display_name if document else values.get("res_name")
 
     def _schedule_review(self):
         """An activity for each controller of the finding's company (but the

@@ -116,7 +116,8 @@ class ControlAnomalyRule(models.Model):
                            m.commercial_partner_id AS partner_id,
                            m.invoice_user_id, m.create_uid,
                            m.invoice_date, abs(m.amount_total_signed) AS amount,
-                           %(nref_m)s AS nref
+                           %(nref_m)s AS nref,
+                           (m.invoice_date - DATE '2000-01-01') / %(window)s AS bucket
                       FROM account_move m
                      WHERE m.move_type IN ('in_invoice', 'in_refund')
                        AND m.state != 'cancel' AND %(target)s
@@ -138,7 +139,8 @@ class ControlAnomalyRule(models.Model):
                     SELECT o.id, o.ref, o.company_id, o.move_type, o.invoice_date,
                            o.commercial_partner_id AS partner_id,
                            coalesce(nullif(o.name, '/'), o.ref, '#' || o.id) AS name,
-                           abs(o.amount_total_signed) AS amount, %(nref_o)s AS nref
+                           abs(o.amount_total_signed) AS amount, %(nref_o)s AS nref,
+                           (o.invoice_date - DATE '2000-01-01') / %(window)s AS bucket
                       FROM account_move o
                      WHERE o.move_type IN ('in_invoice', 'in_refund')
                        AND o.state != 'cancel'
@@ -150,6 +152,15 @@ class ControlAnomalyRule(models.Model):
                                 (SELECT min(invoice_date) FROM target) - %(window)s
                                 AND (SELECT max(invoice_date) FROM target)
                                     + %(window)s)
+                ), near AS MATERIALIZED (
+                    -- dates within the window lie in the same or a
+                    -- neighbouring bucket of window days: one equi-join on
+                    -- the other partner and the bucket
+                    SELECT t.*, p.other_id AS other_partner_id,
+                           t.bucket + shift.d AS near_bucket
+                      FROM target t
+                      JOIN pairs p ON p.partner_id = t.partner_id
+                     CROSS JOIN (VALUES (-1), (0), (1)) AS shift(d)
                 ), matches AS (
                     -- equi-joins only (partner, then reference or the dates'
                     -- range): set-based in the scan as at posting
@@ -163,10 +174,10 @@ class ControlAnomalyRule(models.Model):
                      WHERE t.nref != ''
                     UNION ALL
                     SELECT t.id, o.id AS other_id, false AS same_ref
-                      FROM target t
-                      JOIN pairs p ON p.partner_id = t.partner_id
+                      FROM near t
                       JOIN others o
-                        ON o.partner_id = p.other_id
+                        ON o.partner_id = t.other_partner_id
+                       AND o.bucket = t.near_bucket
                        AND o.company_id = t.company_id
                        AND o.move_type = t.move_type AND o.id != t.id
                        AND o.invoice_date BETWEEN t.invoice_date - %(window)s
