@@ -7,7 +7,7 @@
     "license": "LGPL-3",
     "author": "Internal Control Suite",
     "website": "https://github.com/internal-control-suite/odoo-internal-control",
-    "depends": ["sale_management", "purchase", "account", "mail"],
+    "depends": ["sale_management", "purchase", "account", "mail", "auth_totp"],
     "external_dependencies": {"python": ["xlsxwriter"]},
     "data": [
         "security/sales_internal_control_groups.xml",
@@ -18,6 +18,7 @@
         "wizards/control_anomaly_review_views.xml",
         "views/control_anomaly_views.xml",
         "views/control_log_views.xml",
+        "views/control_sod_views.xml",
         "views/control_approval_rule_views.xml",
         "views/control_approval_request_views.xml",
         "views/control_overview_views.xml",
@@ -34,6 +35,7 @@
         "demo/control_approval_rule_demo.xml",
         "demo/approval_request_demo.xml",
         "demo/control_anomaly_demo.xml",
+        "demo/control_sod_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -100,6 +100,7 @@ class ControlBudgetCheckMixin(models.AbstractModel):
                     amount=repr(amount),
                 )
             )
+        self._sod_check_decider(action=self.env._("release"))
         for document in self:
             current = document._budget_document_amount()
             released = current if amount is None else amount

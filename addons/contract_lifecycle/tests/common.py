@@ -1,6 +1,7 @@
 from datetime import date
 
 from odoo import Command
+from odoo.addons.sales_internal_control.tests.common import SOD_RULES_OFF
 from odoo.tests import new_test_user
 from odoo.tests.common import TransactionCase
 
@@ -21,6 +22,7 @@ class ContractCase(TransactionCase):
         cls.company = cls.env.company
         cls.company.contract_invoice_tolerance_pct = 0.0
         cls.company.invoice_requires_sale_order = False
+        cls.company.write(SOD_RULES_OFF)
         cls.currency = cls.company.currency_id
         cls.salesman = new_test_user(
             cls.env,

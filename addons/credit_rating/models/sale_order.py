@@ -103,6 +103,7 @@ class SaleOrder(models.Model):
                     orders=", ".join(self.mapped("name")),
                 )
             )
+        self._sod_check_decider(action=self.env._("release"))
         for order in self:
             if order.state not in ("draft", "sent"):
                 raise UserError(

@@ -1,4 +1,5 @@
 from odoo import Command, fields
+from odoo.addons.sales_internal_control.tests.common import SOD_RULES_OFF
 from odoo.tests.common import TransactionCase, new_test_user
 
 
@@ -12,6 +13,7 @@ class CreditCommon(TransactionCase):
             {
                 "credit_block_grade_d": True,
                 "credit_block_overdue": True,
+                **SOD_RULES_OFF,
             }
         )
         cls.currency = cls.company.currency_id

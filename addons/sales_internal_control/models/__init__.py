@@ -10,6 +10,10 @@ from . import control_anomaly_rule
 from . import control_anomaly_detectors
 from . import control_anomaly
 from . import control_anomaly_mixin
+from . import control_sod
+from . import control_sod_conflict
+from . import control_sod_grant
+from . import control_sod_mixin
 from . import control_approval_mixin
 from . import control_approval_line_mixin
 from . import control_overview

@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, format_amount
 from odoo.tools.sql import create_index
@@ -7,6 +7,15 @@ from odoo.tools.sql import create_index
 class AccountMove(models.Model):
     _name = "account.move"
     _inherit = ["account.move", "control.approval.mixin"]
+
+    control_posted_by_id = fields.Many2one(
+        "res.users",
+        string="Posted By",
+        readonly=True,
+        copy=False,
+        help="The user who posted the entry (the segregation-of-duties rules "
+        "keep them from paying it).",
+    )
 
     def init(self):
         res = super().init()
@@ -59,10 +68,67 @@ class AccountMove(models.Model):
             return False
         return super(AccountMove, to_post).action_post()
 
+    def _control_guarded_fields(self):
+        return dict(super()._control_guarded_fields(), control_posted_by_id="engine")
+
     def _control_transition(self, state, apply):
         if state == "posted":
             self._check_invoice_requires_sale_order()
+            # The field's own write (what write() does for it, without the
+            # overrides): it goes out with the posting's UPDATE, no query.
+            self._fields["control_posted_by_id"].write(self.sudo(), self.env.uid)
         return super()._control_transition(state, apply)
+
+    # ------------------------------------------------------ segregation of duties
+    def _sod_bill_conflicts(self, user):
+        """``[(bill, reason)]``: vendor bills of companies with the rule
+        ``sod_bill_payment`` that ``user`` created or posted (so may not pay)."""
+        return [
+            (
+                bill,
+                self.env._(
+                    "%(user)s created or posted the vendor bill %(bill)s, and the "
+                    "company keeps whoever enters a bill from paying it.",
+                    user=user.name,
+                    bill=bill.display_name,
+                ),
+            )
+            for bill in self
+            if bill.is_purchase_document(include_receipts=True)
+            and bill.company_id.sod_bill_payment
+            and user in (bill.create_uid | bill.control_posted_by_id)
+        ]
+
+    def _sod_conflicts(self, user):
+        conflicts = super()._sod_conflicts(user)
+        bills = self.filtered(
+            lambda move: (
+                move.company_id.sod_po_bill
+                and move.is_purchase_document(include_receipts=True)
+            )
+        )
+        if not bills:
+            return conflicts
+        for bill in bills:
+            orders = bill.invoice_line_ids.purchase_line_id.order_id
+            requested = orders.filtered(
+                lambda order: user in (order.user_id | order.create_uid)
+            )
+            if requested:
+                conflicts.append(
+                    (
+                        bill,
+                        self.env._(
+                            "%(user)s requested the purchase order(s) %(orders)s "
+                            "billed by %(bill)s, and the company keeps a purchase's "
+                            "requester from posting its bill.",
+                            user=user.name,
+                            orders=", ".join(requested.mapped("name")),
+                            bill=bill.display_name,
+                        ),
+                    )
+                )
+        return conflicts
 
     def _check_invoice_requires_sale_order(self):
         """Refuse customer invoices that do not come from a confirmed order.

@@ -27,7 +27,7 @@ class ControlApprovalMixin(models.AbstractModel):
     """
 
     _name = "control.approval.mixin"
-    _inherit = ["control.guarded.mixin", "control.anomaly.mixin"]
+    _inherit = ["control.guarded.mixin", "control.anomaly.mixin", "control.sod.mixin"]
     _description = "Approval Mixin"
 
     approval_state = fields.Selection(
@@ -617,6 +617,7 @@ class ControlApprovalMixin(models.AbstractModel):
         see the new state. The approval check comes first.
         """
         self._approval_check_done(state)
+        self._sod_check_user()
         hits = self._anomaly_check_transition()
         result = apply()
         self._anomaly_record(hits)

@@ -106,8 +106,10 @@ class ControlApprovalRequest(models.Model):
         self.ensure_one()
         return self.env[self.res_model].sudo().browse(self.res_id)
 
-    def _check_can_decide(self, emergency=False):
-        """Refuse decisions out of order, by non-approvers or by the requester."""
+    def _check_can_decide(self, emergency=False, approving=True):
+        """Refuse decisions out of order, by non-approvers or by the requester,
+        and decisions the segregation-of-duties rules keep from this user
+        (two-factor authentication, transaction rules when ``approving``)."""
         user = self.env.user
         for request in self:
             if request.state not in ("waiting", "pending"):
@@ -151,6 +153,12 @@ class ControlApprovalRequest(models.Model):
                         approver=request.user_id.name or request.group_id.full_name,
                     )
                 )
+        for request in self:
+            request._get_document()._sod_check_decider(
+                user,
+                self.env._("approve") if approving else self.env._("reject"),
+                approving=approving,
+            )
 
     def _get_round(self):
         """The active requests of the same document (the current round)."""
@@ -202,7 +210,7 @@ class ControlApprovalRequest(models.Model):
                     requests=", ".join(self.mapped("name")),
                 )
             )
-        self._check_can_decide()
+        self._check_can_decide(approving=False)
         for request in self:
             request.sudo().write(
                 {

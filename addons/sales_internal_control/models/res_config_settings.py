@@ -19,3 +19,16 @@ class ResConfigSettings(models.TransientModel):
     invoice_requires_sale_order = fields.Boolean(
         related="company_id.invoice_requires_sale_order", readonly=False
     )
+    sod_bill_payment = fields.Boolean(
+        related="company_id.sod_bill_payment", readonly=False
+    )
+    sod_bank_payment = fields.Boolean(
+        related="company_id.sod_bank_payment", readonly=False
+    )
+    sod_bank_window_days = fields.Integer(
+        related="company_id.sod_bank_window_days", readonly=False
+    )
+    sod_po_bill = fields.Boolean(related="company_id.sod_po_bill", readonly=False)
+    approval_requires_2fa = fields.Boolean(
+        related="company_id.approval_requires_2fa", readonly=False
+    )

@@ -58,6 +58,10 @@ AUDIT = {
     "sales_internal_control.control_approval_rule_menu",
     "sales_internal_control.control_anomaly_menu",
     "sales_internal_control.control_anomaly_rule_menu",
+    "sales_internal_control.control_sod_conflict_menu",
+    "sales_internal_control.control_sod_mitigation_menu",
+    "sales_internal_control.control_sod_function_menu",
+    "sales_internal_control.control_sod_risk_menu",
 }
 CREDIT = {
     "credit_rating.menu_credit_root",
