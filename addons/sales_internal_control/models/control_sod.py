@@ -261,7 +261,8 @@ class ControlSodMitigation(models.Model):
             )
         return result
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
         raise ValidationError(
             self.env._(
                 "Mitigations %(mitigations)s are part of the audit trail: archive "

@@ -269,8 +269,10 @@ class TestSodMatrix(SodCase):
             mitigation.write({"user_id": self.salesman.id})
         with self.assertRaises(ValidationError):
             mitigation.write({"date_end": fields.Date.today() + timedelta(days=400)})
-        with self.assertRaises(ValidationError):
+        with self.assertRaises(AccessError):
             mitigation.unlink()
+        with self.assertRaises(ValidationError):
+            mitigation.sudo().unlink()
         self.assertEqual(
             self.env["control.sod.mitigation"].search_count(
                 [("user_id", "=", self.salesman.id)]
