@@ -115,6 +115,27 @@ class ResPartner(models.Model):
         return self.sudo()._dunning_run(self.env.company, partners)
 
     @api.model
+    def _dunning_action_run_all(self):
+        """Menu Run Dunning: every customer of the company; a notification
+        with the figures."""
+        summary = self.browse().action_dunning_run()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Dunning run"),
+                "message": self.env._(
+                    "%(customers)s customers looked at: %(sent)s communications "
+                    "sent, %(skipped)s skipped, %(holds)s customers put on hold, "
+                    "%(lifted)s holds lifted.",
+                    **summary,
+                ),
+                "type": "success",
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    @api.model
     def _cron_dunning_run(self):
         """Daily: the dunning of every company with levels, committed after each
         batch of customers so that a crash loses no sent state."""

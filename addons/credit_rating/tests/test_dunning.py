@@ -425,3 +425,26 @@ class TestDunning(DunningCommon):
         # A level of the other company cannot sit among this company's.
         with self.assertRaises(ValidationError):
             level_2co.copy({"days_overdue": 1})
+
+    def test_zh_cn_template(self):
+        """The mail is rendered in the customer's language."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(
+            ["credit_rating"], ["zh_CN"], overwrite=True
+        )
+        self.customer.lang = "zh_CN"
+        english = self.env["res.partner"].create(
+            {"name": "English Buyer", "email": "en@example.com", "lang": "en_US"}
+        )
+        invoice = self._overdue(20, 120.0)
+        self._overdue(20, 80.0, partner=english)
+        self._run(self.customer | english)
+        mail = self._mails(self._dunnings())
+        self.assertIn("第二次通知", mail.subject)
+        body = str(mail.body_html)
+        for text in ("尊敬的", "逾期天数", "应付金额", invoice.name, "120.00"):
+            self.assertIn(text, body)
+        mail_en = self._mails(self._dunnings(english))
+        self.assertIn("Second notice", mail_en.subject)
+        self.assertIn("Days Late", str(mail_en.body_html))
+        self.assertNotIn("逾期", str(mail_en.body_html))
