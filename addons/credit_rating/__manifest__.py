@@ -13,6 +13,7 @@
         "security/ir.model.access.csv",
         "security/credit_rating_rules.xml",
         "data/credit_rating_data.xml",
+        "data/credit_dunning_mail.xml",
         "data/credit_dunning_data.xml",
         "wizards/credit_release_wizard_views.xml",
         "wizards/credit_dunning_invoice_wizard_views.xml",
@@ -27,6 +28,7 @@
     ],
     "demo": [
         "demo/credit_rating_demo.xml",
+        "demo/credit_dunning_demo.xml",
     ],
     "installable": True,
 }

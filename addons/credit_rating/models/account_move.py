@@ -176,6 +176,20 @@ class AccountMove(models.Model):
             )
         return super()._control_guard_message(guard, field_names)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        moves = super().create(vals_list)
+        for move in moves:
+            # A promise or a dispute given at creation is logged as well.
+            given = {
+                name: True
+                for name in ("dunning_promise_date", "dunning_dispute")
+                if move[name]
+            }
+            if given:
+                move._dunning_log_change(given)
+        return moves
+
     def write(self, vals):
         res = super().write(vals)
         if {"dunning_promise_date", "dunning_dispute"} & vals.keys():

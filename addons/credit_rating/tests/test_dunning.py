@@ -448,3 +448,12 @@ class TestDunning(DunningCommon):
         self.assertIn("Second notice", mail_en.subject)
         self.assertIn("Days Late", str(mail_en.body_html))
         self.assertNotIn("逾期", str(mail_en.body_html))
+
+    def test_cron(self):
+        invoice = self._overdue(16)
+        self.assertTrue(self.env["res.partner"]._cron_dunning_run())
+        self.assertEqual(invoice.dunning_level_id, self.level_2)
+        self.assertEqual(len(self._dunnings()), 1)
+        # The job is idempotent within a day too.
+        self.env["res.partner"]._cron_dunning_run()
+        self.assertEqual(len(self._dunnings()), 1)
