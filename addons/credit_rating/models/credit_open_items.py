@@ -14,6 +14,12 @@ stays open on each debit line after those credits, so that:
 Credits beyond every debit of the customer come out as one extra row per
 customer and company (no line, no due date, a negative ``open_amount``), so
 the rows always add up to the customer's balance.
+
+Since the credits pay the oldest debits first, the overdue debits are paid
+before any debit not yet due: a customer's overdue amount is its overdue
+debits minus its credits, never below zero. :func:`open_totals_query` gives
+the two totals in that form, without ordering the items (for the credit
+check, which only needs the totals); the tests check that both forms agree.
 """
 
 from odoo.tools import SQL
@@ -75,4 +81,39 @@ def open_items_query(where):
          WHERE credit > debit
         """,
         where=where,
+    )
+
+
+def open_totals_query(where, today):
+    """SQL of the open and overdue totals per customer and company, the sums
+    of :func:`open_items_query`'s ``open_amount`` (all items, and the items
+    due before ``today``), in one grouped pass over the lines.
+
+    :return: SQL selecting ``partner_id``, ``company_id``, ``open_amount``,
+        ``overdue_amount``
+    """
+    return SQL(
+        """
+        SELECT l.partner_id, l.company_id,
+               SUM(l.amount_residual) AS open_amount,
+               GREATEST(
+                   COALESCE(SUM(l.amount_residual) FILTER (
+                       WHERE l.amount_residual > 0
+                         AND COALESCE(l.date_maturity, l.date) < %(today)s), 0)
+                   + COALESCE(SUM(l.amount_residual) FILTER (
+                       WHERE l.amount_residual < 0), 0),
+                   0
+               ) AS overdue_amount
+          FROM account_move_line l
+          JOIN account_account a ON a.id = l.account_id
+         WHERE l.parent_state = 'posted'
+           AND a.account_type = 'asset_receivable'
+           AND l.reconciled IS NOT TRUE
+           AND l.amount_residual != 0
+           AND l.partner_id IS NOT NULL
+           AND %(where)s
+      GROUP BY l.partner_id, l.company_id
+        """,
+        where=where,
+        today=today,
     )

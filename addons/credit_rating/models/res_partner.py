@@ -6,7 +6,7 @@ from odoo.addons.sales_internal_control.models.control_tools import (
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_amount
 
-from .credit_open_items import open_items_query
+from .credit_open_items import open_totals_query
 
 CREDIT_GRADES = [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")]
 
@@ -271,9 +271,9 @@ class ResPartner(models.Model):
         if not ids:
             return result
         # One statement, one grouped sub-query per bucket. Receivables come
-        # from open_items_query, the definition of open and overdue that the
-        # aging report and the dunning share (credits netted, oldest debits
-        # first). The ORM equivalents (gross lines) are
+        # from open_totals_query, the totals of the definition of open and
+        # overdue that the aging report and the dunning share (credits
+        # netted, oldest debits first). The ORM equivalents (gross lines) are
         # _credit_receivable_domain, _credit_order_line_domain and
         # _credit_draft_invoice_domain (used by the drill-down actions).
         # Flush everything at once: flushing only the fields read here would
@@ -282,10 +282,8 @@ class ResPartner(models.Model):
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT 'receivable', o.partner_id, SUM(o.open_amount),
-                       SUM(o.open_amount) FILTER (WHERE o.date_maturity < %(today)s)
-                  FROM (%(open_items)s) o
-              GROUP BY o.partner_id
+                SELECT 'receivable', o.partner_id, o.open_amount, o.overdue_amount
+                  FROM (%(open_totals)s) o
                 UNION ALL
                 SELECT 'order', p.commercial_partner_id, SUM(sol.credit_open_amount), 0
                   FROM sale_order_line sol
@@ -307,12 +305,13 @@ class ResPartner(models.Model):
                 company=company.id,
                 ids=tuple(ids),
                 today=fields.Date.context_today(self),
-                open_items=open_items_query(
+                open_totals=open_totals_query(
                     SQL(
                         "l.company_id = %s AND l.partner_id IN %s",
                         company.id,
                         tuple(ids),
-                    )
+                    ),
+                    fields.Date.context_today(self),
                 ),
             )
         )
