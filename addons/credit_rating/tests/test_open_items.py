@@ -1,8 +1,9 @@
 from datetime import timedelta
 
 from odoo import fields
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
+from odoo.tests.common import new_test_user
 
 from .common_dunning import DunningCommon
 
@@ -118,3 +119,52 @@ class TestOpenItems(DunningCommon):
         self.env.flush_all()
         with self.assertQueryCount(1):
             partner._credit_exposure_data()
+
+    def test_totals_agree_with_items(self):
+        """The credit check's totals are the sums of the aging's items."""
+        other = self.env["res.partner"].create({"name": "Mixed Customer"})
+        for days, amount in ((90, 500.0), (40, 250.0), (5, 125.0), (-20, 400.0)):
+            self._overdue(days, amount, partner=other)
+        self._refund(300.0, partner=other)
+        self._refund(50.0, partner=other)
+        self._overdue(10, 80.0)
+        self._refund(200.0)
+        partners = (self.customer | other).sudo()
+        data = partners._credit_exposure_data()
+        for partner in partners:
+            aging = self._aging(partner)
+            self.assertAlmostEqual(
+                data[partner.id]["receivable"], sum(aging.mapped("amount_open"))
+            )
+            self.assertAlmostEqual(
+                data[partner.id]["overdue"], sum(aging.mapped("amount_overdue"))
+            )
+        self.assertAlmostEqual(data[other.id]["overdue"], 525.0)
+        self.assertAlmostEqual(data[self.customer.id]["receivable"], -120.0)
+        self.assertAlmostEqual(data[self.customer.id]["overdue"], 0.0)
+
+    def test_aging_access(self):
+        self._overdue(10, 80.0)
+        self.env.flush_all()
+        with self.assertRaises(AccessError):
+            self.env["credit.aging.report"].with_user(self.salesman).search([])
+        rows = (
+            self.env["credit.aging.report"]
+            .with_user(self.controller)
+            .search([("partner_id", "=", self.customer.id)])
+        )
+        self.assertAlmostEqual(sum(rows.mapped("amount_1_30")), 80.0)
+        # Another company's user sees none of this company's items.
+        company_b = self.env["res.company"].create({"name": "Aging Co B"})
+        outsider = new_test_user(
+            self.env,
+            login="aging_outsider",
+            groups="credit_rating.group_credit_controller",
+            company_id=company_b.id,
+            company_ids=[company_b.id],
+        )
+        self.assertFalse(
+            self.env["credit.aging.report"]
+            .with_user(outsider)
+            .search([("partner_id", "=", self.customer.id)])
+        )
