@@ -8,3 +8,6 @@ from . import credit_grade_policy
 from . import account_move
 from . import sale_order_line
 from . import sale_order
+from . import credit_dunning_level
+from . import credit_dunning
+from . import res_partner_dunning

@@ -1,4 +1,6 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.addons.sales_internal_control.models.control_tools import check_finite
+from odoo.exceptions import ValidationError
 
 
 class ResCompany(models.Model):
@@ -14,6 +16,33 @@ class ResCompany(models.Model):
         help="Sale orders of a customer with posted receivables past their due "
         "date cannot be confirmed.",
     )
+
+    dunning_min_amount = fields.Monetary(
+        string="Dunning Minimum Amount",
+        currency_field="currency_id",
+        default=1.0,
+        help="Invoices whose overdue residual (company currency) is below this "
+        "amount are not dunned.",
+    )
+
+    @api.constrains("dunning_min_amount")
+    def _check_dunning_min_amount(self):
+        for company in self:
+            check_finite(
+                self.env,
+                company.dunning_min_amount,
+                self._fields["dunning_min_amount"]._description_string(self.env),
+                company.name,
+            )
+            if company.dunning_min_amount < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The dunning minimum amount of %(company)s cannot be "
+                        "negative (%(amount)s).",
+                        company=company.name,
+                        amount=company.dunning_min_amount,
+                    )
+                )
 
     def _credit_blocked_grades(self):
         """Grades whose orders cannot be confirmed in this company."""

@@ -19,3 +19,6 @@ class ResConfigSettings(models.TransientModel):
     credit_block_overdue = fields.Boolean(
         related="company_id.credit_block_overdue", readonly=False
     )
+    dunning_min_amount = fields.Monetary(
+        related="company_id.dunning_min_amount", readonly=False
+    )

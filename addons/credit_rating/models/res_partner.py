@@ -6,6 +6,8 @@ from odoo.addons.sales_internal_control.models.control_tools import (
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_amount
 
+from .credit_open_items import open_totals_query
+
 CREDIT_GRADES = [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")]
 
 # Fields only credit controllers may change (checked in create/write).
@@ -268,8 +270,11 @@ class ResPartner(models.Model):
         }
         if not ids:
             return result
-        # One statement, one grouped sub-query per bucket: the ORM equivalents
-        # are _credit_receivable_domain, _credit_order_line_domain and
+        # One statement, one grouped sub-query per bucket. Receivables come
+        # from open_totals_query, the totals of the definition of open and
+        # overdue that the aging report and the dunning share (credits
+        # netted, oldest debits first). The ORM equivalents (gross lines) are
+        # _credit_receivable_domain, _credit_order_line_domain and
         # _credit_draft_invoice_domain (used by the drill-down actions).
         # Flush everything at once: flushing only the fields read here would
         # split the pending updates of the orders being confirmed in two.
@@ -277,17 +282,8 @@ class ResPartner(models.Model):
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT 'receivable', l.partner_id, SUM(l.amount_residual),
-                       SUM(l.amount_residual) FILTER (
-                           WHERE l.date_maturity < %(today)s AND l.amount_residual > 0)
-                  FROM account_move_line l
-                  JOIN account_account a ON a.id = l.account_id
-                 WHERE l.company_id = %(company)s
-                   AND l.partner_id IN %(ids)s
-                   AND l.parent_state = 'posted'
-                   AND a.account_type = 'asset_receivable'
-                   AND l.reconciled IS NOT TRUE
-              GROUP BY l.partner_id
+                SELECT 'receivable', o.partner_id, o.open_amount, o.overdue_amount
+                  FROM (%(open_totals)s) o
                 UNION ALL
                 SELECT 'order', p.commercial_partner_id, SUM(sol.credit_open_amount), 0
                   FROM sale_order_line sol
@@ -309,6 +305,14 @@ class ResPartner(models.Model):
                 company=company.id,
                 ids=tuple(ids),
                 today=fields.Date.context_today(self),
+                open_totals=open_totals_query(
+                    SQL(
+                        "l.company_id = %s AND l.partner_id IN %s",
+                        company.id,
+                        tuple(ids),
+                    ),
+                    fields.Date.context_today(self),
+                ),
             )
         )
         for bucket, pid, amount, overdue in rows:
@@ -374,7 +378,15 @@ class ResPartner(models.Model):
         grade = partner.credit_grade or False
         currency = company.currency_id
         reasons = []
-        if partner.credit_hold:
+        if partner.credit_hold and partner.credit_hold_dunning:
+            reasons.append(
+                self.env._(
+                    "%(partner)s is on credit hold set by dunning level %(level)s.",
+                    partner=partner.name,
+                    level=partner.dunning_level_id.name or "-",
+                )
+            )
+        elif partner.credit_hold:
             reasons.append(
                 self.env._("%(partner)s is on credit hold.", partner=partner.name)
             )

@@ -1,6 +1,7 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
+from ..models.credit_open_items import open_items_query
 from ..models.res_partner import CREDIT_GRADES
 
 
@@ -40,19 +41,13 @@ class CreditExposureReport(models.Model):
                            x.overdue_amount, x.move_id, x.order_id, x.date,
                            p.credit_grade ->> x.company_id::text AS credit_grade
                       FROM (
-                        SELECT l.id * 3 AS id, l.partner_id, l.company_id,
-                               'receivable' AS bucket, l.amount_residual AS amount,
-                               CASE WHEN l.date_maturity < CURRENT_DATE
-                                     AND l.amount_residual > 0
-                                    THEN l.amount_residual ELSE 0 END
+                        SELECT o.id * 3 AS id, o.partner_id, o.company_id,
+                               'receivable' AS bucket, o.open_amount AS amount,
+                               CASE WHEN o.date_maturity < CURRENT_DATE
+                                    THEN o.open_amount ELSE 0 END
                                    AS overdue_amount,
-                               l.move_id, NULL::integer AS order_id, l.date
-                          FROM account_move_line l
-                          JOIN account_account a ON a.id = l.account_id
-                         WHERE l.parent_state = 'posted'
-                           AND a.account_type = 'asset_receivable'
-                           AND l.reconciled IS NOT TRUE
-                           AND l.partner_id IS NOT NULL
+                               o.move_id, NULL::integer AS order_id, o.date
+                          FROM (%s) o
                         UNION ALL
                         SELECT so.id * 3 + 1, cp.commercial_partner_id, so.company_id,
                                'order', SUM(sol.credit_open_amount), 0,
@@ -74,6 +69,8 @@ class CreditExposureReport(models.Model):
                 )
                 """,
                 SQL.identifier(self._table),
+                # The credit exposure's definition of open and overdue.
+                open_items_query(SQL("TRUE")),
             )
         )
 

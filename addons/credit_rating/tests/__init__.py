@@ -5,3 +5,5 @@ from . import test_scorecard
 from . import test_credit_access
 from . import test_bad_input
 from . import test_credit_hardening
+from . import test_dunning
+from . import test_open_items

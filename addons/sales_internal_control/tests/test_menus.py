@@ -71,10 +71,14 @@ CREDIT = {
     "credit_rating.res_partner_menu_credit",
     "credit_rating.credit_exposure_report_menu",
     "credit_rating.res_partner_menu_credit_export",
+    "credit_rating.credit_aging_report_menu",
+    "credit_rating.credit_dunning_menu",
+    "credit_rating.credit_dunning_run_menu",
 }
 CREDIT_CONFIG = {
     "sales_internal_control.menu_internal_control_config",
     "credit_rating.credit_scorecard_menu",
+    "credit_rating.credit_dunning_level_menu",
 }
 EXPECTED = {
     "salesman (own documents)": APPROVER | CONTRACTS,
