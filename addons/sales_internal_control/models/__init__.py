@@ -23,3 +23,4 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import res_partner_bank
+from . import mail_tracking_value_mask
