@@ -28,6 +28,8 @@
         "views/res_config_settings_views.xml",
         "wizards/control_log_export_views.xml",
         "views/sales_internal_control_menus.xml",
+        "views/control_log_export_event_views.xml",
+        "views/res_config_settings_access_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

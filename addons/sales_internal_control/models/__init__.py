@@ -24,3 +24,7 @@ from . import res_config_settings
 from . import res_partner
 from . import res_partner_bank
 from . import mail_tracking_value_mask
+from . import base_export
+from . import control_log_export
+from . import res_company_access
+from . import res_config_settings_access
