@@ -28,3 +28,6 @@ from . import base_export
 from . import control_log_export
 from . import res_company_access
 from . import res_config_settings_access
+from . import control_access_review
+from . import control_access_review_line
+from . import res_users_access

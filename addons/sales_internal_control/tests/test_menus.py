@@ -58,6 +58,7 @@ AUDIT = {
     "sales_internal_control.control_approval_rule_menu",
     "sales_internal_control.control_anomaly_menu",
     "sales_internal_control.control_anomaly_rule_menu",
+    "sales_internal_control.control_access_review_menu",
 }
 CREDIT = {
     "credit_rating.menu_credit_root",
