@@ -29,6 +29,10 @@
         "views/res_config_settings_views.xml",
         "wizards/control_log_export_views.xml",
         "views/sales_internal_control_menus.xml",
+        "security/control_access_review_rules.xml",
+        "views/control_log_export_event_views.xml",
+        "views/res_config_settings_access_views.xml",
+        "views/control_access_review_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",
@@ -36,6 +40,7 @@
         "demo/approval_request_demo.xml",
         "demo/control_anomaly_demo.xml",
         "demo/control_sod_demo.xml",
+        "demo/control_access_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

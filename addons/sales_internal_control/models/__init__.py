@@ -12,7 +12,6 @@ from . import control_anomaly
 from . import control_anomaly_mixin
 from . import control_sod
 from . import control_sod_conflict
-from . import control_sod_grant
 from . import control_sod_mixin
 from . import control_approval_mixin
 from . import control_approval_line_mixin
@@ -27,3 +26,12 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import res_partner_bank
+from . import mail_tracking_value_mask
+from . import base_export
+from . import control_log_export
+from . import res_company_access
+from . import res_config_settings_access
+from . import control_access_review
+from . import control_access_review_line
+from . import res_users
+from . import res_groups

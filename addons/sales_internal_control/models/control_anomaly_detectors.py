@@ -1060,3 +1060,80 @@ class ControlAnomalyRule(models.Model):
                 ),
             }
         return hits
+
+    def _detect_mass_export(self, model_name, ids=None, period=None):
+        """Export lines whose running total of the user's rows that day goes
+        over the limit with them (the first line past the limit only): one
+        statement, a window sum over the user's export lines of the day."""
+        limit = self.company_id.export_alert_rows
+        tz = self._company_tz().zone
+        if ids is not None:
+            target = SQL("l.id = ANY(%s)", list(ids))
+        else:
+            target = SQL(
+                "(l.date AT TIME ZONE 'UTC' AT TIME ZONE %s)::date BETWEEN %s AND %s",
+                tz,
+                period[0],
+                period[1],
+            )
+        rows = self._rows(
+            SQL(
+                """
+                WITH target AS (
+                    SELECT l.id, l.user_id,
+                           (l.date AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS day
+                      FROM control_log l
+                     WHERE l.event = 'export' AND l.control = 'export'
+                       AND l.company_id = %(company)s AND %(target)s
+                ), days AS (
+                    SELECT DISTINCT user_id, day FROM target
+                ), running AS (
+                    SELECT l.id, l.user_id, d.day, l.export_rows,
+                           sum(l.export_rows) OVER w AS total,
+                           count(*) OVER w AS exports
+                      FROM days d
+                      JOIN control_log l
+                        ON l.user_id = d.user_id
+                       AND l.company_id = %(company)s
+                       AND l.event = 'export' AND l.control = 'export'
+                       AND l.date >= (d.day::timestamp AT TIME ZONE %(tz)s)
+                                     AT TIME ZONE 'UTC'
+                       AND l.date < ((d.day + 1)::timestamp AT TIME ZONE %(tz)s)
+                                    AT TIME ZONE 'UTC'
+                    WINDOW w AS (PARTITION BY l.user_id, d.day ORDER BY l.date, l.id)
+                )
+                SELECT r.id, r.user_id, r.day, r.total, r.exports, u.login
+                  FROM running r
+                  JOIN target t ON t.id = r.id
+                  JOIN res_users u ON u.id = r.user_id
+                 WHERE r.total > %(limit)s
+                   AND r.total - coalesce(r.export_rows, 0) <= %(limit)s
+                """,
+                tz=tz,
+                company=self.company_id.id,
+                target=target,
+                limit=limit,
+            ),
+            flush={"control.log": None},
+        )
+        return {
+            row["id"]: {
+                "score": min(100, round(50 * row["total"] / limit)) if limit else 100,
+                "message": self.env._(
+                    "%(user)s exported %(total)s rows on %(day)s in %(exports)s "
+                    "exports, more than the limit of %(limit)s rows a day of "
+                    "%(company)s.",
+                    user=row["login"],
+                    total=row["total"],
+                    day=row["day"],
+                    exports=row["exports"],
+                    limit=limit,
+                    company=self.company_id.name,
+                ),
+                "related": [],
+                "amount": 0.0,
+                "partner_id": False,
+                "user_id": row["user_id"],
+            }
+            for row in rows
+        }

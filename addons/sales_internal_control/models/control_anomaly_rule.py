@@ -12,6 +12,7 @@ DETECTORS = [
     ("vendor_employee", "Vendor related to an employee"),
     ("duplicate_partner", "Duplicate partner"),
     ("benford", "Benford's law (scan only)"),
+    ("mass_export", "Mass export"),
 ]
 # Documents each detector looks at when they are confirmed or posted (the
 # partner detectors when a partner is created or changed; benford: the scan).
@@ -29,6 +30,8 @@ DETECTOR_MODELS = {
     "vendor_employee": ("account.move", "account.payment", "res.partner"),
     "duplicate_partner": ("res.partner",),
     "benford": ("account.move",),
+    # the control log's export lines (see control_log_export.py)
+    "mass_export": ("control.log",),
 }
 SCAN_ONLY = ("benford",)
 # Detector parameters that must be set (> 0).
@@ -169,6 +172,13 @@ class ControlAnomalyRule(models.Model):
                 "first digits deviate from Benford's law (mean absolute deviation "
                 "above Threshold, 0.015 by default)."
             ),
+            "mass_export": _(
+                "A user exports more rows of contacts, sale orders, invoices and "
+                "bills, payments, contracts or control log lines in one day (in the "
+                "company's time zone) than the company's Export Alert (Rows) setting. "
+                "The finding is on the export that crossed the limit, one per user "
+                "and day. Exports are never refused: the action must be Warn."
+            ),
         }
 
     # ------------------------------------------------------------- constraints
@@ -220,6 +230,21 @@ class ControlAnomalyRule(models.Model):
                             value=rule[name],
                         )
                     )
+
+    @api.constrains("detector", "action")
+    def _check_mass_export_action(self):
+        for rule in self:
+            if rule.detector == "mass_export" and rule.action != "warn":
+                raise ValidationError(
+                    self.env._(
+                        "Anomaly rule %(rule)s: exports are never refused, the "
+                        "Mass export detector only warns (action %(action)s).",
+                        rule=rule.display_name,
+                        action=dict(
+                            rule._fields["action"]._description_selection(self.env)
+                        )[rule.action],
+                    )
+                )
 
     # -------------------------------------------------------------------- CRUD
     @api.model_create_multi

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .res_partner_bank import mask_number
+
 # Partner fields the partner detectors read (tax ID, name, phone, e-mail).
 ANOMALY_PARTNER_FIELDS = {"vat", "name", "phone", "mobile", "email"}
 
@@ -50,8 +52,7 @@ class ResPartner(models.Model):
 
     @api.model
     def _bank_mask(self, number):
-        number = (number or "").replace(" ", "")
-        return "*" * max(len(number) - 4, 0) + number[-4:]
+        return mask_number(number) or ""
 
     def _bank_account_changed(self, old, new, bank):
         """Track a change of a bank account number on its partner (chatter

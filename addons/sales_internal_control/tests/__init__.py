@@ -12,3 +12,6 @@ from . import test_bad_input
 from . import test_hardening
 from . import test_anomaly
 from . import test_anomaly_detectors
+from . import test_access_bank_mask
+from . import test_access_export
+from . import test_access_review

@@ -62,6 +62,7 @@ AUDIT = {
     "sales_internal_control.control_sod_mitigation_menu",
     "sales_internal_control.control_sod_function_menu",
     "sales_internal_control.control_sod_risk_menu",
+    "sales_internal_control.control_access_review_menu",
 }
 CREDIT = {
     "credit_rating.menu_credit_root",
