@@ -4,3 +4,5 @@ from . import test_budget_approval
 from . import test_budget_hardening
 from . import test_budget_analysis_access
 from . import test_budget_transition
+from . import test_budget_change
+from . import test_budget_nested
