@@ -20,6 +20,7 @@
         "wizards/control_budget_analysis_views.xml",
         "views/purchase_order_views.xml",
         "views/account_move_views.xml",
+        "views/account_payment_views.xml",
         "views/budget_control_menus.xml",
     ],
     "demo": [

@@ -8,3 +8,4 @@ from . import account_move_line
 from . import control_approval_rule
 from . import control_budget_revision
 from . import control_budget_change
+from . import account_payment
