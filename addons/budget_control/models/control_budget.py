@@ -463,7 +463,11 @@ class ControlBudget(models.Model):
                         "amount": max(amount, currency.rounding),
                     }
                 )
-        children = self.create(children_vals)
+        # The owner is not told of an assignment (a message that needs the
+        # splitting user's e-mail address): the parent's owner keeps them.
+        children = self.with_context(mail_auto_subscribe_no_notify=True).create(
+            children_vals
+        )
         for budget in self:
             budget._message_log(
                 body=self.env._(
