@@ -125,6 +125,10 @@ class ControlBudgetChange(models.Model):
         """Refuse what no change may ask (``error``: ValidationError at save,
         UserError when an action finds the budgets changed since)."""
         for change in self:
+            if not self.env.su:
+                # A budget of a company the user may not read (its target is
+                # checked against the budget's company below).
+                change.budget_id.check_access("read")
             budget = change.budget_id.sudo()
             target = change.target_budget_id.sudo()
             amount = change.amount or 0.0

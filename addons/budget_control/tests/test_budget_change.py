@@ -419,6 +419,10 @@ class TestBudgetChange(BudgetCommon):
             company_ids=[Command.set(other_company.ids)],
         )
         self.assertFalse(self.Change.with_user(stranger).search([]))
+        with self.assertRaises(AccessError):
+            self.Change.with_user(stranger).create(
+                {"budget_id": self.budget_a.id, "amount": 10.0, "reason": "Theirs"}
+            )
         self.assertFalse(
             self.env["control.budget.revision"].with_user(stranger).search([])
         )
