@@ -6,6 +6,10 @@
    the budget's figures alone.
 2. Confirming 200 purchase orders one by one with the module against plain
    Odoo (sale_management, purchase, account): time, queries and the ratio.
+3. Nested budgets: confirming one purchase order, and applying one budget
+   change (submission, then the budget manager's approval that applies it),
+   on an account with 1 budget (the year) against 13 (the year and its 12
+   months); the number of queries must not change.
 
 Everything is rolled back.
 """
@@ -198,7 +202,75 @@ def bench_confirm_many():
     )
 
 
+def _change_queries(env, budget):
+    """Queries of submitting an increase of ``budget`` and of approving it
+    (which applies it), as two requests."""
+    change = env["control.budget.change"].create(
+        {
+            "budget_id": budget.id,
+            "change_type": "increase",
+            "amount": 100.0,
+            "reason": "Bench",
+        }
+    )
+    _result, submit_queries, submit_seconds = measure(env, change.action_submit)
+    request = change.approval_request_ids.filtered(lambda r: r.state == "pending")
+    approver = env.ref("base.user_admin")
+    _result, apply_queries, apply_seconds = measure(
+        env, request.with_user(approver).action_approve
+    )
+    assert change.state == "applied", change.state
+    return submit_queries, submit_seconds, apply_queries, apply_seconds
+
+
+def bench_nested():
+    rows = []
+    with bench_env() as env:
+        env["control.approval.rule"].search(
+            [("model_name", "in", ("purchase.order", "control.budget.change"))]
+        ).active = False
+        env.ref("base.user_admin").groups_id += env.ref(
+            "budget_control.group_budget_manager"
+        )
+        account, vendor, product, budget = _setup(env)
+        # Warm-up (caches, prepared plans).
+        _po(env, account, vendor, product).button_confirm()
+        _change_queries(env, budget)
+        for count in (1, 13):
+            if count > 1:
+                months = env["control.budget"].browse(
+                    budget.action_split("month")["domain"][0][2]
+                )
+                months.write({"amount": 1e11})
+                months.action_confirm()
+                _po(env, account, vendor, product).button_confirm()
+                _change_queries(env, months[0])
+            assert (
+                env["control.budget"].search_count(
+                    [
+                        ("analytic_account_id", "=", account.id),
+                        ("state", "=", "confirmed"),
+                    ]
+                )
+                == count
+            )
+            po = _po(env, account, vendor, product)
+            _result, queries, seconds = measure(env, po.button_confirm)
+            assert po.state == "purchase"
+            rows.append(("confirm one PO", count, queries, seconds * 1000))
+            target = budget if count == 1 else months[-1]
+            submit_q, submit_s, apply_q, apply_s = _change_queries(env, target)
+            rows.append(("submit a change", count, submit_q, submit_s * 1000))
+            rows.append(("approve and apply it", count, apply_q, apply_s * 1000))
+    report(
+        "Nested budgets: one account with the year alone vs the year and 12 months",
+        rows,
+        ["what", "confirmed budgets", "queries", "ms"],
+    )
+
+
 if __name__ == "__main__":
     init_odoo()
     bench_check_scaling()
     bench_confirm_many()
+    bench_nested()

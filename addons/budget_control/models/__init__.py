@@ -5,3 +5,7 @@ from . import control_budget_check_mixin
 from . import purchase_order
 from . import account_move
 from . import account_move_line
+from . import control_approval_rule
+from . import control_budget_revision
+from . import control_budget_change
+from . import account_payment

@@ -1,10 +1,11 @@
 import math
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytz
+from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 ALERT_LEVELS = [
@@ -26,7 +27,7 @@ class ControlBudget(models.Model):
 
     _name = "control.budget"
     _description = "Budget"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "control.guarded.mixin"]
     _order = "date_from desc, name"
     _check_company_auto = True
 
@@ -98,6 +99,45 @@ class ControlBudget(models.Model):
         "consumption goes down (for information; a crossing is measured on "
         "each document's own change).",
     )
+
+    parent_id = fields.Many2one(
+        "control.budget",
+        string="Parent Budget",
+        index=True,
+        ondelete="restrict",
+        check_company=True,
+        help="The budget this one was split from (a year for its quarters); "
+        "a document consumes every confirmed budget whose period holds its "
+        "date, the parent and its children alike.",
+    )
+    child_ids = fields.One2many("control.budget", "parent_id", string="Sub-budgets")
+    revision_ids = fields.One2many(
+        "control.budget.revision", "budget_id", string="Revisions", readonly=True
+    )
+    change_ids = fields.One2many(
+        "control.budget.change", "budget_id", string="Change Requests", readonly=True
+    )
+    change_count = fields.Integer(compute="_compute_change_count")
+
+    def _compute_change_count(self):
+        data = dict(
+            self.env["control.budget.change"]._read_group(
+                [("budget_id", "in", self._origin.ids)],
+                ["budget_id"],
+                ["__count"],
+            )
+        )
+        targets = dict(
+            self.env["control.budget.change"]._read_group(
+                [("target_budget_id", "in", self._origin.ids)],
+                ["target_budget_id"],
+                ["__count"],
+            )
+        )
+        for budget in self:
+            budget.change_count = data.get(budget._origin, 0) + targets.get(
+                budget._origin, 0
+            )
 
     @api.depends("amount", "date_from", "date_to", "analytic_account_id", "company_id")
     def _compute_consumption(self):
@@ -203,18 +243,106 @@ class ControlBudget(models.Model):
                     )
                 )
 
+    @api.constrains(
+        "parent_id", "analytic_account_id", "company_id", "date_from", "date_to"
+    )
+    def _check_parent(self):
+        for budget in self.filtered("parent_id"):
+            parent = budget.parent_id
+            if (
+                parent.analytic_account_id != budget.analytic_account_id
+                or parent.company_id != budget.company_id
+                or budget.date_from < parent.date_from
+                or budget.date_to > parent.date_to
+                or parent == budget
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Budget %(budget)s (%(account)s, %(date_from)s to "
+                        "%(date_to)s) must lie within its parent budget "
+                        "%(parent)s (%(parent_account)s, %(parent_from)s to "
+                        "%(parent_to)s), on the same analytic account.",
+                        budget=budget.display_name,
+                        account=budget.analytic_account_id.display_name,
+                        date_from=budget.date_from,
+                        date_to=budget.date_to,
+                        parent=parent.display_name,
+                        parent_account=parent.analytic_account_id.display_name,
+                        parent_from=parent.date_from,
+                        parent_to=parent.date_to,
+                    )
+                )
+
     # CRUD
 
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
             self._check_amount_value(vals, vals.get("name"))
-        return super().create(vals_list)
+        budgets = super().create(vals_list)
+        budgets.filtered(lambda budget: budget.state == "confirmed")._add_revisions()
+        return budgets
 
     def write(self, vals):
         if "amount" in vals:
             self._check_amount_value(vals, ", ".join(self.mapped("display_name")))
-        return super().write(vals)
+        confirming = (
+            self.filtered(lambda budget: budget.state != "confirmed")
+            if vals.get("state") == "confirmed"
+            else self.browse()
+        )
+        result = super().write(vals)
+        confirming._add_revisions()
+        return result
+
+    def _add_revisions(self):
+        """The planned amount of a first confirmation starts the history."""
+        first = self.sudo().filtered(lambda budget: not budget.revision_ids)
+        if first:
+            self.env["control.budget.revision"].sudo().create(
+                [
+                    {
+                        "budget_id": budget.id,
+                        "amount_before": 0.0,
+                        "amount_after": budget.amount,
+                        "user_id": self.env.uid,
+                        "company_id": budget.company_id.id,
+                    }
+                    for budget in first
+                ]
+            )
+
+    # Once confirmed, the planned amount changes through approved change
+    # requests only (control.budget.change), whoever writes it, the
+    # administrator included; back in draft it stays as confirmed.
+
+    def _control_guarded_fields(self):
+        fields_ = super()._control_guarded_fields()
+        fields_["amount"] = "budget_amount"
+        return fields_
+
+    def _control_guard_allowed(self, guard):
+        if guard != "budget_amount":
+            return super()._control_guard_allowed(guard)
+        return self.env.su or not self.sudo().filtered(
+            lambda budget: budget.state != "draft" or budget.revision_ids
+        )
+
+    def _control_guard_message(self, guard, field_names):
+        if guard != "budget_amount":
+            return super()._control_guard_message(guard, field_names)
+        locked = self.sudo().filtered(
+            lambda budget: budget.state != "draft" or budget.revision_ids
+        )
+        return self.env._(
+            "The planned amount of budget %(budgets)s (%(amount)s) was confirmed: "
+            "it changes only through a budget change request approved by a "
+            "budget manager (Budgets > Change Requests), not directly (user "
+            "%(user)s).",
+            budgets=", ".join(locked.mapped("display_name")),
+            amount=", ".join(str(amount) for amount in locked.mapped("amount")),
+            user=self.env.user.name,
+        )
 
     @api.model
     def _check_amount_value(self, vals, name):
@@ -237,6 +365,10 @@ class ControlBudget(models.Model):
                 )
             )
 
+    def _state_label(self):
+        self.ensure_one()
+        return dict(self._fields["state"]._description_selection(self.env))[self.state]
+
     # Actions
 
     def action_confirm(self):
@@ -250,6 +382,146 @@ class ControlBudget(models.Model):
     def action_draft(self):
         self.write({"state": "draft"})
         return True
+
+    def action_split_quarters(self):
+        return self.action_split("quarter")
+
+    def action_split_months(self):
+        return self.action_split("month")
+
+    def action_split(self, period="quarter"):
+        """Create draft sub-budgets, one per quarter or month of each budget.
+
+        The planned amount is shared by the number of days of each part
+        (the last part takes the rounding); the owner confirms them after
+        adjusting the amounts. Confirmed, a document then consumes the
+        budget and the part that holds its date; the tightest decides.
+
+        :return: the action listing the new sub-budgets
+        """
+        if period not in ("quarter", "month"):
+            raise UserError(
+                self.env._(
+                    "A budget is split into quarters or months (got %(period)s).",
+                    period=repr(period),
+                )
+            )
+        self.check_access("write")
+        children_vals = []
+        for budget in self:
+            if budget.state == "done":
+                raise UserError(
+                    self.env._(
+                        "Budget %(budget)s is closed: it cannot be split.",
+                        budget=budget.display_name,
+                    )
+                )
+            if budget.child_ids:
+                raise UserError(
+                    self.env._(
+                        "Budget %(budget)s is split already (%(children)s).",
+                        budget=budget.display_name,
+                        children=", ".join(budget.child_ids.mapped("display_name")),
+                    )
+                )
+            parts = budget._split_periods(period)
+            if len(parts) < 2:
+                raise UserError(
+                    self.env._(
+                        "Budget %(budget)s (%(date_from)s to %(date_to)s) covers "
+                        "a single %(period)s: there is nothing to split.",
+                        budget=budget.display_name,
+                        date_from=budget.date_from,
+                        date_to=budget.date_to,
+                        period=dict(
+                            quarter=self.env._("quarter"), month=self.env._("month")
+                        )[period],
+                    )
+                )
+            currency = budget.currency_id
+            total_days = (budget.date_to - budget.date_from).days + 1
+            allotted = 0.0
+            for index, (start, stop, label) in enumerate(parts):
+                if index == len(parts) - 1:
+                    amount = currency.round(budget.amount - allotted)
+                else:
+                    days = (stop - start).days + 1
+                    amount = currency.round(budget.amount * days / total_days)
+                allotted += amount
+                children_vals.append(
+                    {
+                        "name": self.env._(
+                            "%(budget)s %(part)s", budget=budget.name, part=label
+                        ),
+                        "parent_id": budget.id,
+                        "analytic_account_id": budget.analytic_account_id.id,
+                        "company_id": budget.company_id.id,
+                        "user_id": budget.user_id.id,
+                        "date_from": start,
+                        "date_to": stop,
+                        # A part of a budget of 0.01 may round to nothing.
+                        "amount": max(amount, currency.rounding),
+                    }
+                )
+        # The owner is not told of an assignment (a message that needs the
+        # splitting user's e-mail address): the parent's owner keeps them.
+        children = self.with_context(mail_auto_subscribe_no_notify=True).create(
+            children_vals
+        )
+        for budget in self:
+            budget._message_log(
+                body=self.env._(
+                    "Split into %(children)s by %(user)s.",
+                    children=", ".join(
+                        children.filtered(
+                            lambda child, budget=budget: child.parent_id == budget
+                        ).mapped("name")
+                    ),
+                    user=self.env.user.name,
+                )
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Sub-budgets"),
+            "res_model": "control.budget",
+            "view_mode": "list,form",
+            "domain": [("id", "in", children.ids)],
+            "context": {"create": False},
+        }
+
+    def _split_periods(self, period):
+        """``[(start, stop, label)]``: the quarters or months of the budget's
+        period, the first and last cut to its dates."""
+        self.ensure_one()
+        step = 3 if period == "quarter" else 1
+        parts = []
+        start = self.date_from
+        while start <= self.date_to:
+            first_month = (start.month - 1) // step * step + 1
+            period_start = date(start.year, first_month, 1)
+            stop = min(period_start + relativedelta(months=step, days=-1), self.date_to)
+            if period == "quarter":
+                label = f"Q{(first_month - 1) // 3 + 1} {start.year}"
+            else:
+                label = f"{start.year}-{start.month:02d}"
+            parts.append((start, stop, label))
+            start = stop + timedelta(days=1)
+        return parts
+
+    def action_view_changes(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Change Requests"),
+            "res_model": "control.budget.change",
+            "view_mode": "list,form",
+            "domain": [
+                "|",
+                ("budget_id", "=", self.id),
+                ("target_budget_id", "=", self.id),
+            ],
+            "context": {"default_budget_id": self.id},
+        }
 
     def action_view_purchase_lines(self):
         self.ensure_one()

@@ -28,6 +28,28 @@ class ResCompany(models.Model):
         "are blocked unless a budget manager releases them.",
     )
 
+    budget_payment_hold_pct = fields.Float(
+        string="Budget Payment Hold (%)",
+        default=0.0,
+        help="Consumption from which outgoing payments of vendor bills charged "
+        "to a budget wait for a budget manager's approval. 0: off.",
+    )
+
+    @api.constrains("budget_payment_hold_pct")
+    def _check_budget_payment_hold_pct(self):
+        for company in self:
+            pct = company.budget_payment_hold_pct
+            if not math.isfinite(pct) or not 0 <= pct <= BUDGET_MAX_PCT:
+                raise ValidationError(
+                    self.env._(
+                        "The budget payment hold of %(company)s must be between 0 "
+                        "(off) and %(max)s%% (got %(pct)s%%).",
+                        company=company.name,
+                        max=BUDGET_MAX_PCT,
+                        pct=pct,
+                    )
+                )
+
     @api.constrains("budget_yellow_pct", "budget_orange_pct", "budget_red_pct")
     def _check_budget_thresholds(self):
         for company in self:

@@ -11,3 +11,6 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.budget_orange_pct", readonly=False
     )
     budget_red_pct = fields.Float(related="company_id.budget_red_pct", readonly=False)
+    budget_payment_hold_pct = fields.Float(
+        related="company_id.budget_payment_hold_pct", readonly=False
+    )

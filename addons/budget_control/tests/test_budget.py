@@ -188,7 +188,8 @@ class TestBudget(BudgetCommon):
         self.assertEqual(len(self._logs("blocked", bill)), 1)
         self.assertFigures(self.budget_a, 950.0, 0.0)
         # Over budget already: a refund still passes.
-        self.budget_a.amount = 900.0
+        # Set as the engine does (an applied change request).
+        self.budget_a.sudo().amount = 900.0
         refund = self._bill(50.0, move_type="in_refund")
         refund.with_user(self.purchase_user).action_post()
         self.assertEqual(refund.state, "posted")
@@ -360,7 +361,8 @@ class TestBudget(BudgetCommon):
 
     def test_release_used_up_when_already_red(self):
         self._bill(950.0).action_post()
-        self.budget_a.amount = 100.0  # red already
+        # Set as the engine does (an applied change request).
+        self.budget_a.sudo().amount = 100.0  # red already
         self.budget_a.invalidate_recordset()
         self.assertEqual(self.budget_a.alert_level, "red")
         bill = self._bill(10.0)
@@ -413,7 +415,8 @@ class TestBudget(BudgetCommon):
         self.assertFigures(self.budget_b, 0.0, 950.0)
         self.assertEqual(len(self._logs("blocked", po)), 3)
         # With room on the budget, the move passes.
-        self.budget_b.amount = 2000.0
+        # Set as the engine does (an applied change request).
+        self.budget_b.sudo().amount = 2000.0
         line.analytic_distribution = {str(self.account_b.id): 100}
         self.assertFigures(self.budget_a, 0.0, 0.0)
         self.assertFigures(self.budget_b, 0.0, 1050.0)
@@ -445,7 +448,8 @@ class TestBudget(BudgetCommon):
         self.assertFigures(self.budget_b, 950.0, 0.0)
         self.assertEqual(len(self._logs("blocked", bill)), 2)
         # Within the budget, the actuals move.
-        self.budget_b.amount = 2000.0
+        # Set as the engine does (an applied change request).
+        self.budget_b.sudo().amount = 2000.0
         line.analytic_distribution = {str(self.account_b.id): 100}
         self.assertFigures(self.budget_a, 0.0, 0.0)
         self.assertFigures(self.budget_b, 1050.0, 0.0)
@@ -467,7 +471,8 @@ class TestBudget(BudgetCommon):
         activities = self.budget_a.activity_ids
         self.assertEqual(len(activities), 1)
         # Raised: green again (45 %), with no document involved.
-        self.budget_a.amount = 2000.0
+        # Set as the engine does (an applied change request).
+        self.budget_a.sudo().amount = 2000.0
         self.budget_a.invalidate_recordset()
         self.assertEqual(self.budget_a.alert_level, "green")
         po = self._po(700.0)

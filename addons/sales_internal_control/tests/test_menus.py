@@ -42,7 +42,9 @@ CONTROL = {
     "sales_internal_control.menu_internal_control_approvals",
     "sales_internal_control.control_approval_request_menu_my",
     "sales_internal_control.control_approval_request_menu",
+    "budget_control.control_budget_root_menu",
     "budget_control.control_budget_menu",
+    "budget_control.control_budget_change_menu",
     "budget_control.control_budget_analysis_menu",
 }
 APPROVER = {
