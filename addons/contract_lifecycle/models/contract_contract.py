@@ -219,6 +219,19 @@ class ContractContract(models.Model):
         "invoices of earlier versions, by the daily contract cron.",
     )
     overdue_amount = fields.Monetary(compute="_compute_risk_level", store=True)
+    milestone_ids = fields.One2many(
+        "contract.milestone",
+        "contract_id",
+        string="Payment Plan",
+        copy=False,
+        help="The instalments of the contract; when there are any, they add up "
+        "to the contract amount (checked at submission).",
+    )
+    overdue_milestone_count = fields.Integer(
+        compute="_compute_risk_level",
+        store=True,
+        help="Milestones past their due date and not fully paid.",
+    )
 
     _sql_constraints = [
         (
@@ -376,9 +389,12 @@ class ContractContract(models.Model):
         "invoice_ids.amount_residual",
         "origin_id",
         "state",
+        "milestone_ids.date_due",
+        "milestone_ids.amount",
     )
     def _compute_risk_level(self):
-        """Overdue unpaid invoices of the whole family (every version).
+        """Overdue unpaid invoices of the whole family (every version), and
+        milestones past their due date and not fully paid.
 
         One ``_read_group`` for the batch, then summed per family. Not a
         recursive field (that would compute one contract at a time): the
@@ -406,14 +422,67 @@ class ContractContract(models.Model):
 
         real = self.filtered("id")
         totals = real._family_sums(overdue, ("overdue",)) if real else {}
+        late = self.env["contract.milestone"]._overdue_of(real) if real else {}
+        late_count = defaultdict(int)
+        for milestone in late:
+            late_count[milestone.contract_id.id] += 1
         for contract in self:
             amount = totals[contract.id]["overdue"] if contract.id else 0.0
             contract.overdue_amount = amount
+            contract.overdue_milestone_count = late_count[contract.id]
             contract.risk_level = (
                 "high"
                 if contract.currency_id.compare_amounts(amount, 0.0) > 0
+                or late_count[contract.id]
                 else "normal"
             )
+        self._schedule_milestone_alerts(list(late))
+
+    def _schedule_milestone_alerts(self, milestones):
+        """One activity for the responsible of each contract whose milestones
+        are found overdue for the first time (each milestone is reported
+        once), created in one batch."""
+        todo = (
+            self.env["contract.milestone"]
+            .sudo()
+            .union(*(m for m in milestones if not m.overdue_activity_date))
+        )
+        if not todo:
+            return
+        today = fields.Date.context_today(self)
+        activity_type = self.env.ref(
+            "contract_lifecycle.mail_activity_type_contract_milestone_overdue"
+        )
+        model_id = self.env["ir.model"]._get_id(self._name)
+        vals_list = []
+        for contract, late in todo.grouped("contract_id").items():
+            names = []
+            for milestone in late:
+                names.append(
+                    self.env._(
+                        "%(milestone)s (due %(date)s, %(amount)s)",
+                        milestone=milestone.name,
+                        date=format_date(self.env, milestone.date_due),
+                        amount=milestone._format(milestone.amount),
+                    )
+                )
+            summary = self.env._(
+                "Overdue milestones of %(contract)s: %(milestones)s",
+                contract=contract.display_name,
+                milestones=", ".join(names),
+            )
+            vals_list.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": contract.id,
+                    "activity_type_id": activity_type.id,
+                    "user_id": (contract.user_id or contract.create_uid).id,
+                    "date_deadline": today,
+                    "summary": summary[:250],
+                }
+            )
+        self.env["mail.activity"].sudo().create(vals_list)
+        todo.write({"overdue_activity_date": today})
 
     @api.depends("name", "version", "title")
     def _compute_display_name(self):
@@ -445,6 +514,7 @@ class ContractContract(models.Model):
                         start=format_date(self.env, contract.date_start),
                     )
                 )
+        self.milestone_ids._check_date_due()
 
     @api.constrains("amount_total")
     def _check_amount_total(self):
@@ -721,9 +791,42 @@ class ContractContract(models.Model):
                         ),
                     )
                 )
+        self._check_payment_plan()
         self.sudo().write({"state": "to_approve"})
         self._approval_route()
         return True
+
+    def _check_payment_plan(self):
+        """Milestones, when a contract has any, add up to its amount.
+
+        One grouped query for the batch; a refusal is logged.
+        """
+        sums = dict(
+            self.env["contract.milestone"]
+            .sudo()
+            ._read_group(
+                [("contract_id", "in", self.ids)], ["contract_id"], ["amount:sum"]
+            )
+        )
+        for contract in self:
+            if contract not in sums:
+                continue
+            planned = sums[contract]
+            if contract.currency_id.compare_amounts(planned, contract.amount_total):
+                fmt = contract._format_amount
+                message = self.env._(
+                    "Contract %(contract)s: its milestones add up to %(planned)s "
+                    "but the contract amount is %(amount)s (difference "
+                    "%(difference)s). Correct the payment plan or the amount.",
+                    contract=contract.display_name,
+                    planned=fmt(planned),
+                    amount=fmt(contract.amount_total),
+                    difference=fmt(contract.amount_total - planned),
+                )
+                self.env["control.log"]._log_detached(
+                    "blocked", contract, message, amount=contract._approval_get_amount()
+                )
+                raise UserError(message)
 
     def action_approve(self):
         """To Approve -> Approved, by a contract manager who did not create it.
@@ -813,15 +916,35 @@ class ContractContract(models.Model):
                 old._control_note(reason)
             contract._take_over_renewal(previous)
             # Open documents follow the contract to its new version.
-            self.env["account.move"].sudo().search(
-                [("contract_id", "in", previous.ids), ("state", "=", "draft")]
-            ).write({"contract_id": contract.id})
+            contract._take_over_draft_invoices(previous)
             self.env["sale.order"].sudo().search(
                 [
                     ("contract_id", "in", previous.ids),
                     ("state", "in", ("draft", "sent", "sale")),
                 ]
             ).write({"contract_id": contract.id})
+
+    def _take_over_draft_invoices(self, previous):
+        """Draft invoices of the superseded versions move to this one, each
+        to the milestone carried from its own (none if it was dropped)."""
+        self.ensure_one()
+        drafts = (
+            self.env["account.move"]
+            .sudo()
+            .search([("contract_id", "in", previous.ids), ("state", "=", "draft")])
+        )
+        carried = {
+            milestone.origin_milestone_id.id: milestone
+            for milestone in self.sudo().milestone_ids
+        }
+        targets = drafts.grouped(
+            lambda m: carried.get(
+                m.contract_milestone_id.origin_milestone_id.id,
+                self.env["contract.milestone"],
+            )
+        )
+        for milestone, moves in targets.items():
+            moves.write({"contract_id": self.id, "contract_milestone_id": milestone.id})
 
     def _take_over_renewal(self, previous):
         """The renewal reminder belongs to the version in force (once per
@@ -899,6 +1022,20 @@ class ContractContract(models.Model):
                 "date_start": max(self.date_start, fields.Date.context_today(self)),
             }
         )
+        self.env["contract.milestone"].sudo().create(
+            [
+                {
+                    "contract_id": new.id,
+                    "sequence": milestone.sequence,
+                    "name": milestone.name,
+                    "date_due": milestone.date_due,
+                    "amount": milestone.amount,
+                    "previous_milestone_id": milestone.id,
+                }
+                for milestone in self.milestone_ids
+            ]
+        )
+        new._check_payment_plan()
         new = new.sudo(self.env.su)
         new._control_note(
             body=self.env._(

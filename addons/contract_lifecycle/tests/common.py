@@ -1,3 +1,4 @@
+from contextlib import contextmanager
 from datetime import date
 
 from odoo import Command
@@ -116,6 +117,14 @@ class ContractCase(TransactionCase):
         }
         values.update(vals)
         return cls.env["account.move"].create(values)
+
+    @contextmanager
+    def _refused(self, exception, pattern):
+        """Like ``assertRaisesRegex``, but in a savepoint (Odoo's
+        ``assertRaises``): what the refused call wrote is rolled back."""
+        with self.assertRaises(exception) as caught:
+            yield caught
+        self.assertRegex(str(caught.exception), pattern)
 
     def _blocked_logs(self, record):
         return self.env["control.log"].search(
