@@ -18,6 +18,7 @@
         "views/contract_contract_views.xml",
         "views/sale_order_views.xml",
         "views/account_move_views.xml",
+        "views/control_approval_request_views.xml",
         "views/res_config_settings_views.xml",
         "views/contract_lifecycle_menus.xml",
     ],

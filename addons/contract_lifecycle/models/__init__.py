@@ -3,5 +3,7 @@ from . import res_config_settings
 from . import control_approval_rule
 from . import contract_contract
 from . import contract_milestone
+from . import contract_contract_compare
+from . import control_approval_request
 from . import sale_order
 from . import account_move

@@ -276,6 +276,16 @@ class ContractMilestone(models.Model):
             contract=self.contract_id.display_name,
         )
 
+    def _diff_text(self):
+        """The milestone in one line, for the comparison of versions."""
+        self.ensure_one()
+        return self.env._(
+            "%(name)s, due %(date)s: %(amount)s",
+            name=self.name,
+            date=format_date(self.env, self.date_due),
+            amount=self._format(self.amount),
+        )
+
     def _format(self, amount):
         return format_amount(self.env, amount, self.currency_id)
 
