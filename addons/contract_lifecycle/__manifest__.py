@@ -15,6 +15,7 @@
         "data/mail_activity_type_data.xml",
         "data/ir_cron_data.xml",
         "wizards/contract_terminate_wizard_views.xml",
+        "views/contract_template_views.xml",
         "views/contract_contract_views.xml",
         "views/sale_order_views.xml",
         "views/account_move_views.xml",

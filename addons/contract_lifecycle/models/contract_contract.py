@@ -18,6 +18,10 @@ LOCKED_FIELDS = {
     "date_end",
     "contract_type",
     "company_id",
+    "payment_term_id",
+    "delivery_terms",
+    "penalty_terms",
+    "template_id",
 }
 # Approved or waiting for approval counts too: what is signed is what was
 # approved (reset to draft to change it).

@@ -7,3 +7,4 @@ from . import test_bad_input
 from . import test_contract_hardening
 from . import test_contract_milestones
 from . import test_contract_compare
+from . import test_contract_templates

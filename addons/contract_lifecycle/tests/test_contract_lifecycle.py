@@ -102,9 +102,13 @@ class TestContractLifecycle(ContractCase):
             # No context key (an XML-RPC client can send any) unlocks it.
             contract.with_context(contract_amending=True).amount_total = 5000.0
         self.assertEqual(contract.amount_total, 1000.0)
+        # The terms are what was approved and signed too (the redline of an
+        # amendment compares them, a locked template's legal tier checks them).
+        with self.assertRaisesRegex(UserError, "without an amendment"):
+            contract.delivery_terms = "Weekly"
         # Other fields stay editable; writing the same value is harmless.
-        contract.write({"delivery_terms": "Weekly", "amount_total": 1000.0})
-        self.assertEqual(contract.delivery_terms, "Weekly")
+        contract.write({"title": "Weekly service", "amount_total": 1000.0})
+        self.assertEqual(contract.title, "Weekly service")
 
     def test_amendment_versions(self):
         contract = self._signed_contract()

@@ -1,10 +1,11 @@
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_amount, format_date
 
 from .contract_redline import DEL, INS, redline
+from .contract_template import TEMPLATE_TERMS
 
 # Fields compared between two versions, shown old -> new.
 COMPARED_FIELDS = (
@@ -18,13 +19,16 @@ COMPARED_FIELDS = (
     "payment_term_id",
     "user_id",
     "team_id",
+    "template_id",
 )
 # Term texts, shown as a word-level redline.
 TERM_FIELDS = ("delivery_terms", "penalty_terms")
 
 
 class ContractContract(models.Model):
-    """Comparison of a version with the one it amends (the redline)."""
+    """The terms of a contract: the legal template they come from (and the
+    legal tier when a locked template's terms are changed), and the
+    comparison of a version with the one it amends (the redline)."""
 
     _inherit = "contract.contract"
 
@@ -37,6 +41,105 @@ class ContractContract(models.Model):
         "deletions marked), and the payment plan.",
     )
 
+    template_id = fields.Many2one(
+        "contract.template",
+        check_company=True,
+        tracking=True,
+        index="btree_not_null",
+        domain="[('contract_type', '=', contract_type)]",
+        help="The legal template the terms come from. Changing the terms of a "
+        "locked template adds an approval tier of the legal department.",
+    )
+    template_terms_changed = fields.Boolean(
+        compute="_compute_template_terms_changed",
+        help="The contract changes the terms of its locked template.",
+    )
+
+    @api.depends("template_id", *TEMPLATE_TERMS)
+    def _compute_template_terms_changed(self):
+        for contract in self:
+            contract.template_terms_changed = bool(contract._template_changed_terms())
+
+    def _template_changed_terms(self):
+        """Labels of the terms that differ from a locked template."""
+        self.ensure_one()
+        template = self.sudo().template_id
+        if not template.locked:
+            return []
+
+        def same(name):
+            if self._fields[name].type == "many2one":
+                return self[name].id == template[name].id
+            return (self[name] or "").strip() == (template[name] or "").strip()
+
+        return [
+            self._fields[name]._description_string(self.env)
+            for name in TEMPLATE_TERMS
+            if not same(name)
+        ]
+
+    @api.onchange("template_id")
+    def _onchange_template_id(self):
+        if self.template_id:
+            self.update(self.template_id._template_values())
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """A contract given a template takes the terms it does not give."""
+        templates = self.env["contract.template"].browse(
+            [vals["template_id"] for vals in vals_list if vals.get("template_id")]
+        )
+        templates.check_access("read")
+        for vals in vals_list:
+            if vals.get("template_id"):
+                template = templates.browse(vals["template_id"])
+                for name, value in template._template_values().items():
+                    vals.setdefault(name, value)
+        return super().create(vals_list)
+
+    @api.constrains("template_id", "contract_type")
+    def _check_template_type(self):
+        for contract in self:
+            template = contract.sudo().template_id
+            if template and template.contract_type != contract.contract_type:
+                raise ValidationError(
+                    self.env._(
+                        "Contract %(contract)s is a %(kind)s but its template "
+                        "%(template)s is for a %(template_kind)s.",
+                        contract=contract.display_name,
+                        kind=contract._family_value("contract_type"),
+                        template=template.name,
+                        template_kind=dict(
+                            template._fields["contract_type"]._description_selection(
+                                self.env
+                            )
+                        ).get(template.contract_type, "-"),
+                    )
+                )
+
+    def _approval_get_extra_tiers(self):
+        # Hook of the approval engine: the terms of a locked template changed
+        # need the legal department.
+        tiers = super()._approval_get_extra_tiers()
+        for contract in self:
+            changed = contract._template_changed_terms()
+            if changed:
+                tiers.append(
+                    {
+                        "name": self.env._(
+                            "Legal review (template %(template)s changed: %(terms)s)",
+                            template=contract.sudo().template_id.name,
+                            terms=", ".join(changed),
+                        ),
+                        "group_id": self.env.ref(
+                            "contract_lifecycle.group_contract_legal"
+                        ).id,
+                        "user_id": False,
+                    }
+                )
+        return tiers
+
+    # ------------------------------------------------------------ comparison
     @api.model
     def _compared_fields(self):
         """Fields shown old -> new (extended by the other parts: template)."""
