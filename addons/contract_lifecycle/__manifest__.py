@@ -6,7 +6,7 @@
     "license": "LGPL-3",
     "author": "Internal Control Suite",
     "website": "https://github.com/internal-control-suite/odoo-internal-control",
-    "depends": ["sales_internal_control"],
+    "depends": ["sales_internal_control", "portal"],
     "data": [
         "security/contract_lifecycle_groups.xml",
         "security/ir.model.access.csv",
@@ -22,6 +22,8 @@
         "views/control_approval_request_views.xml",
         "views/res_config_settings_views.xml",
         "views/contract_lifecycle_menus.xml",
+        "report/contract_contract_report.xml",
+        "views/contract_portal_templates.xml",
     ],
     "demo": ["demo/contract_contract_demo.xml"],
     "installable": True,

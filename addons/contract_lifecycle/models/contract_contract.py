@@ -1,10 +1,14 @@
+import base64
+import hashlib
 import logging
+import uuid
 from collections import defaultdict
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.addons.sales_internal_control.models.control_tools import check_finite
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import format_amount, format_date
+from odoo.tools import consteq, format_amount, format_date, format_datetime
 
 # Fields that every version of a contract shares: amounts are summed over the
 # versions and documents move from one version to the next.
@@ -40,6 +44,12 @@ PROTECTED_FIELDS = {
     "previous_version_id",
     "superseded_by_id",
     "renewal_activity_date",
+    "customer_signature",
+    "signed_by",
+    "signed_on",
+    "signature_hash",
+    "signed_attachment_id",
+    "signature_request_date",
 }
 # Longest renewal notice, in days (ten years): anything longer is a typing
 # error, and dates before year 1 do not exist.
@@ -70,6 +80,7 @@ class ContractContract(models.Model):
         "control.finite.mixin",
         "mail.thread",
         "mail.activity.mixin",
+        "portal.mixin",
         "control.approval.mixin",
     ]
     _order = "date_start desc, name desc, version desc, id desc"
@@ -223,6 +234,27 @@ class ContractContract(models.Model):
         "invoices of earlier versions, by the daily contract cron.",
     )
     overdue_amount = fields.Monetary(compute="_compute_risk_level", store=True)
+    customer_signature = fields.Image(
+        copy=False, readonly=True, attachment=True, max_width=1024, max_height=1024
+    )
+    signed_by = fields.Char(copy=False, readonly=True, tracking=True)
+    signed_on = fields.Datetime(copy=False, readonly=True, tracking=True)
+    signature_hash = fields.Char(
+        string="Signed PDF Hash",
+        copy=False,
+        readonly=True,
+        help="SHA-256 of the document as signed (the customer's PDF signed on "
+        "the portal, or the scanned paper copy).",
+    )
+    signed_attachment_id = fields.Many2one(
+        "ir.attachment", string="Signed Document", copy=False, readonly=True
+    )
+    signature_request_date = fields.Datetime(
+        copy=False,
+        readonly=True,
+        help="When the signature link was sent; it expires after the company's "
+        "signature link validity.",
+    )
     milestone_ids = fields.One2many(
         "contract.milestone",
         "contract_id",
@@ -499,6 +531,12 @@ class ContractContract(models.Model):
             if contract.title:
                 name = f"{name} - {contract.title}"
             contract.display_name = name
+
+    def _compute_access_url(self):
+        result = super()._compute_access_url()
+        for contract in self:
+            contract.access_url = f"/my/contracts/{contract.id}"
+        return result
 
     # ------------------------------------------------------------- constraints
     @api.constrains("date_start", "date_end")
@@ -870,15 +908,254 @@ class ContractContract(models.Model):
         self.sudo().write({"state": "approved"})
 
     def action_sign(self):
-        """Approved -> Signed; active at once when the start date is reached."""
+        """Approved -> Signed on paper: the scanned signed copy, attached after
+        the approval, is the signed document (its SHA-256 kept); active at
+        once when the start date is reached."""
         self._check_state(("approved",), self.env._("Signing"))
         self._check_contract_manager(self.env._("Signature"))
-        self.sudo().write(
-            {"state": "signed", "signed_date": fields.Date.context_today(self)}
+        scans = (
+            self.env["ir.attachment"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "in", self.ids),
+                    ("res_field", "=", False),
+                ],
+                order="id desc",
+            )
         )
+        by_contract = scans.grouped("res_id")
+        for contract in self:
+            scan = by_contract.get(contract.id, scans.browse()).filtered(
+                lambda a, contract=contract: a.create_date >= contract.approved_date
+            )[:1]
+            if not scan:
+                raise UserError(
+                    self.env._(
+                        "Contract %(contract)s (%(amount)s) cannot be signed on "
+                        "paper without the scanned signed copy: attach it after "
+                        "the approval of %(approved)s, then sign.",
+                        contract=contract.display_name,
+                        amount=contract._format_amount(contract.amount_total),
+                        approved=format_datetime(self.env, contract.approved_date),
+                    )
+                )
+            contract._set_signed(
+                scan, scan.raw, signed_by=contract.partner_id.display_name
+            )
+            contract._control_note(
+                self.env._(
+                    "Signed on paper, recorded by %(user)s: scanned copy %(file)s "
+                    "(SHA-256 %(hash)s).",
+                    user=self.env.user.name,
+                    file=scan.name,
+                    hash=contract.signature_hash,
+                )
+            )
+        self._activate_signed()
+        return True
+
+    def _set_signed(self, attachment, content, signed_by, signature=False):
+        """Approved -> Signed with ``attachment`` (holding ``content``) as the
+        signed document; logged."""
+        self.ensure_one()
+        digest = hashlib.sha256(content or b"").hexdigest()
+        self.sudo().write(
+            {
+                "state": "signed",
+                "signed_date": fields.Date.context_today(self),
+                "signed_on": fields.Datetime.now(),
+                "signed_by": signed_by,
+                "customer_signature": signature,
+                "signed_attachment_id": attachment.id,
+                "signature_hash": digest,
+            }
+        )
+        self.env["control.log"]._log(
+            "approved",
+            self,
+            self.env._(
+                "Contract %(contract)s signed by %(signer)s (%(amount)s); signed "
+                "document %(file)s, SHA-256 %(hash)s.",
+                contract=self.display_name,
+                signer=signed_by,
+                amount=self._format_amount(self.amount_total),
+                file=attachment.name,
+                hash=digest,
+            ),
+            amount=self._approval_get_amount(),
+        )
+
+    def _activate_signed(self):
         today = fields.Date.context_today(self)
         self.filtered(lambda c: c.date_start <= today <= c.date_end)._activate()
-        return True
+
+    # -------------------------------------------------------- portal signature
+    def action_send_signature_request(self):
+        """Give the customer a new link to read and sign the approved contract
+        on the portal (an earlier link stops working); returns it."""
+        self.ensure_one()
+        self.check_access("write")
+        self._check_state(("approved",), self.env._("Asking for the signature"))
+        self.sudo().write(
+            {
+                "access_token": str(uuid.uuid4()),
+                "signature_request_date": fields.Datetime.now(),
+            }
+        )
+        url = self.get_base_url() + self.get_portal_url()
+        self._control_note(
+            self.env._(
+                "Signature link for %(partner)s, valid %(days)s days: %(url)s",
+                partner=self.partner_id.display_name,
+                days=self.company_id.contract_signature_link_days,
+                url=url,
+            )
+        )
+        return {"type": "ir.actions.act_url", "url": url, "target": "new"}
+
+    def _portal_link_error(self, access_token):
+        """Why ``access_token`` may not sign this contract, or False."""
+        self.ensure_one()
+        if not access_token or not consteq(
+            str(access_token), self.sudo().access_token or ""
+        ):
+            return self.env._(
+                "This link does not open contract %(contract)s (wrong access token).",
+                contract=self.display_name,
+            )
+        days = self.company_id.contract_signature_link_days
+        requested = self.signature_request_date
+        if not requested or requested + timedelta(days=days) < fields.Datetime.now():
+            return self.env._(
+                "The signature link of contract %(contract)s has expired (valid "
+                "%(days)s days); ask %(company)s for a new one.",
+                contract=self.display_name,
+                days=days,
+                company=self.company_id.name,
+            )
+        return False
+
+    def _portal_sign_error(self, access_token):
+        self.ensure_one()
+        if self.state != "approved":
+            return self.env._(
+                "Contract %(contract)s is %(state)s: only an approved contract "
+                "can be signed.",
+                contract=self.display_name,
+                state=self._state_label(),
+            )
+        return self._portal_link_error(access_token)
+
+    def _portal_sign(self, access_token, name, signature, ip_address):
+        """The customer signs on the portal (called in sudo by the portal's
+        route): the PDF of the contract with the signature is rendered,
+        attached and hashed; the signer, IP and time go to the chatter.
+
+        :return: False, or the reason it was refused (logged, nothing changed)
+        """
+        self.ensure_one()
+        error = self._portal_sign_error(access_token)
+        if not error and not (name or "").strip():
+            error = self.env._(
+                "Contract %(contract)s: the signer's name is missing.",
+                contract=self.display_name,
+            )
+        if not error:
+            try:
+                base64.b64decode(signature or "", validate=True)
+            except ValueError:
+                signature = False
+            if not signature:
+                error = self.env._(
+                    "Contract %(contract)s: the signature is missing or invalid.",
+                    contract=self.display_name,
+                )
+        if error:
+            self.env["control.log"]._log_detached(
+                "blocked",
+                self,
+                self.env._("Portal signature refused: %(error)s", error=error),
+            )
+            return error
+        name = name.strip()
+        now = fields.Datetime.now()
+        # The signature and signer are on the record when the PDF is rendered.
+        self.write(
+            {"customer_signature": signature, "signed_by": name, "signed_on": now}
+        )
+        pdf, _type = (
+            self.env["ir.actions.report"]
+            .sudo()
+            ._render_qweb_pdf("contract_lifecycle.contract_contract_report", self.ids)
+        )
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": self.env._(
+                        "%(contract)s - signed.pdf", contract=self.display_name
+                    ),
+                    "raw": pdf,
+                    "res_model": self._name,
+                    "res_id": self.id,
+                    "mimetype": "application/pdf",
+                }
+            )
+        )
+        self._set_signed(attachment, pdf, signed_by=name, signature=signature)
+        self._control_note(
+            self.env._(
+                "Signed on the portal by %(signer)s from IP address %(ip)s on "
+                "%(time)s (UTC); signed PDF %(file)s, SHA-256 %(hash)s.",
+                signer=name,
+                ip=ip_address or "-",
+                time=fields.Datetime.to_string(now),
+                file=attachment.name,
+                hash=self.signature_hash,
+            )
+        )
+        self._activate_signed()
+        return False
+
+    def action_check_signature(self):
+        """The verification, as a notification in the web client."""
+        valid = self.action_verify_signature()
+        if valid:
+            message = self.env._(
+                "The signed document of %(contract)s matches its SHA-256.",
+                contract=self.display_name,
+            )
+        else:
+            message = self.env._(
+                "The signed document of %(contract)s is missing or no longer "
+                "matches the SHA-256 recorded at the signature.",
+                contract=self.display_name,
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if valid else "danger",
+                "sticky": not valid,
+                "message": message,
+            },
+        }
+
+    def action_verify_signature(self):
+        """Whether the signed document attached still matches the SHA-256
+        recorded at the signature (False when it was changed or removed)."""
+        self.ensure_one()
+        self.check_access("read")
+        contract = self.sudo()
+        attachment = contract.signed_attachment_id.exists()
+        if not contract.signature_hash or not attachment:
+            return False
+        return consteq(
+            hashlib.sha256(attachment.raw or b"").hexdigest(), contract.signature_hash
+        )
 
     def _activate(self):
         """Signed -> Active; the earlier versions it replaces are superseded.

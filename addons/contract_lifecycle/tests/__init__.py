@@ -8,3 +8,5 @@ from . import test_contract_hardening
 from . import test_contract_milestones
 from . import test_contract_compare
 from . import test_contract_templates
+from . import test_contract_signature
+from . import test_contract_portal

@@ -86,6 +86,18 @@ class ContractCase(TransactionCase):
         )
 
     @classmethod
+    def _scan(cls, contract):
+        """The scanned copy signed on paper, attached after the approval."""
+        return cls.env["ir.attachment"].create(
+            {
+                "name": "signed-scan.pdf",
+                "raw": b"%PDF-1.4 signed on paper " + str(contract.id).encode(),
+                "res_model": "contract.contract",
+                "res_id": contract.id,
+            }
+        )
+
+    @classmethod
     def _signed_contract(cls, **values):
         """A signed contract (created by the salesman, approved by a manager)."""
         contract = cls._contract(**values)
@@ -93,6 +105,7 @@ class ContractCase(TransactionCase):
             cls._attach(contract)
         contract.action_submit()
         contract.with_user(cls.manager).action_approve()
+        cls._scan(contract)
         contract.with_user(cls.manager).action_sign()
         return contract.with_user(cls.salesman)
 

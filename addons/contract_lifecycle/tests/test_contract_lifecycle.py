@@ -22,6 +22,7 @@ class TestContractLifecycle(ContractCase):
         contract.with_user(self.manager).action_approve()
         self.assertEqual(contract.state, "approved")
         self.assertEqual(contract.approved_by_id, self.manager)
+        self._scan(contract)
         contract.with_user(self.manager).action_sign()
         # Signed inside its period: active at once.
         self.assertEqual(contract.state, "active")
@@ -69,10 +70,12 @@ class TestContractLifecycle(ContractCase):
     def test_sign_needs_approval_and_manager(self):
         contract = self._contract(contract_type="purchase")
         with self.assertRaisesRegex(UserError, "Signing"):
+            self._scan(contract)
             contract.with_user(self.manager).action_sign()
         contract.action_submit()
         contract.with_user(self.manager).action_approve()
         with self.assertRaises(AccessError):
+            self._scan(contract)
             contract.with_user(self.salesman).action_sign()
         self.assertEqual(contract.state, "approved")
 
@@ -134,6 +137,7 @@ class TestContractLifecycle(ContractCase):
         self._attach(new)
         new.action_submit()
         new.with_user(self.manager).action_approve()
+        self._scan(new)
         new.with_user(self.manager).action_sign()
         self.assertEqual(new.state, "active")
         self.assertEqual(contract.state, "terminated")
@@ -270,6 +274,7 @@ class TestContractCron(ContractCase):
         self._attach(new)
         new.action_submit()
         new.with_user(self.manager).action_approve()
+        self._scan(new)
         new.with_user(self.manager).action_sign()
         self.assertEqual(new.state, "active")
         self.assertFalse(renewals(contract))
@@ -283,6 +288,7 @@ class TestContractCron(ContractCase):
         self._attach(third)
         third.action_submit()
         third.with_user(self.manager).action_approve()
+        self._scan(third)
         third.with_user(self.manager).action_sign()
         self.assertFalse(renewals(new))
         self.assertFalse(renewals(third))

@@ -30,6 +30,7 @@ class TestContractMilestones(ContractCase):
         cls._attach(contract)
         contract.action_submit()
         contract.with_user(cls.manager).action_approve()
+        cls._scan(contract)
         contract.with_user(cls.manager).action_sign()
         return contract
 
