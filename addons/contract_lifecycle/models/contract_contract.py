@@ -255,6 +255,20 @@ class ContractContract(models.Model):
         help="When the signature link was sent; it expires after the company's "
         "signature link validity.",
     )
+    days_to_expiry = fields.Integer(
+        compute="_compute_expiry",
+        help="Days from today to the end date (negative once it has passed).",
+    )
+    expiry_band = fields.Selection(
+        [
+            ("ended", "Ended"),
+            ("30", "Ending in 30 days"),
+            ("60", "Ending in 60 days"),
+            ("90", "Ending in 90 days"),
+            ("later", "Later"),
+        ],
+        compute="_compute_expiry",
+    )
     milestone_ids = fields.One2many(
         "contract.milestone",
         "contract_id",
@@ -531,6 +545,20 @@ class ContractContract(models.Model):
             if contract.title:
                 name = f"{name} - {contract.title}"
             contract.display_name = name
+
+    @api.depends("date_end")
+    @api.depends_context("tz")
+    def _compute_expiry(self):
+        today = fields.Date.context_today(self)
+        for contract in self:
+            days = (contract.date_end - today).days if contract.date_end else 0
+            contract.days_to_expiry = days
+            if not contract.date_end or days < 0:
+                contract.expiry_band = "ended"
+            else:
+                contract.expiry_band = next(
+                    (band for band in ("30", "60", "90") if days <= int(band)), "later"
+                )
 
     def _compute_access_url(self):
         result = super()._compute_access_url()
@@ -1331,6 +1359,44 @@ class ContractContract(models.Model):
             "res_id": new.id,
             "view_mode": "form",
         }
+
+    def action_renew(self):
+        """Start the amendment for the next period: a new draft version from
+        the day after the end date, for as long as the current period (its
+        amount and payment plan to be completed before submission)."""
+        self.ensure_one()
+        start = self.date_end + timedelta(days=1) if self.date_end else False
+        try:
+            end = start + (self.date_end - self.date_start)
+        except (OverflowError, TypeError):
+            raise UserError(
+                self.env._(
+                    "Contract %(contract)s cannot be renewed: its next period "
+                    "would end after the last date the calendar holds.",
+                    contract=self.display_name,
+                )
+            ) from None
+        action = self.action_amend()
+        new = self.browse(action["res_id"]).sudo()
+        # Dates of a draft version: the amendment's own write, in sudo (the
+        # previous version stays signed or active until it is replaced).
+        new.write({"date_start": start, "date_end": end})
+        new._control_note(
+            self.env._(
+                "Renewal of %(contract)s for %(start)s - %(end)s: set the amount "
+                "and the payment plan of the new period, then submit.",
+                contract=self.display_name,
+                start=format_date(self.env, start),
+                end=format_date(self.env, end),
+            )
+        )
+        self.sudo().activity_feedback(
+            ["contract_lifecycle.mail_activity_type_contract_renewal"],
+            feedback=self.env._(
+                "Renewal started: %(contract)s", contract=new.display_name
+            ),
+        )
+        return action
 
     def action_draft(self):
         """To Approve or Approved -> Draft (to correct it), voiding the approval.

@@ -10,3 +10,4 @@ from . import test_contract_compare
 from . import test_contract_templates
 from . import test_contract_signature
 from . import test_contract_portal
+from . import test_contract_renewal
