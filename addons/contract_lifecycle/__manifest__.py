@@ -26,5 +26,10 @@
         "views/contract_portal_templates.xml",
     ],
     "demo": ["demo/contract_contract_demo.xml"],
+    "assets": {
+        "web.assets_tests": [
+            "contract_lifecycle/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
 }

@@ -73,6 +73,19 @@ class TestContractPortal(HttpCase, ContractCase):
         page = self.url_open(f"/my/contracts/{self.contract.id}?access_token={token}")
         self.assertNotIn("o_contract_sign_btn", page.text)
 
+    def test_customer_signs_in_the_browser(self):
+        """The tour: the customer opens the link, signs with the widget."""
+        self.contract.partner_id.sudo().name = "Portal Customer"
+        token = self.contract.sudo().access_token
+        self.start_tour(
+            f"/my/contracts/{self.contract.id}?access_token={token}",
+            "contract_lifecycle_portal_sign",
+        )
+        self.assertEqual(self.contract.state, "active")
+        self.assertEqual(self.contract.signed_by, "Portal Customer")
+        self.assertTrue(self.contract.customer_signature)
+        self.assertTrue(self.contract.action_verify_signature())
+
     def test_wrong_link_changes_nothing(self):
         page = self.url_open(f"/my/contracts/{self.contract.id}?access_token=forged")
         self.assertNotIn("Delivery in Hangzhou.", page.text)
