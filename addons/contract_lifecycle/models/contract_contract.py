@@ -9,6 +9,7 @@ from odoo import api, fields, models
 from odoo.addons.sales_internal_control.models.control_tools import check_finite
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import consteq, format_amount, format_date, format_datetime
+from odoo.tools.image import base64_to_image
 
 # Fields that every version of a contract shares: amounts are summed over the
 # versions and documents move from one version to the next.
@@ -1084,6 +1085,9 @@ class ContractContract(models.Model):
         :return: False, or the reason it was refused (logged, nothing changed)
         """
         self.ensure_one()
+        # Two signatures sent at the same moment: the second waits, then sees
+        # the contract signed.
+        self.env["control.log"]._lock_for_check(self)
         error = self._portal_sign_error(access_token)
         if not error and not (name or "").strip():
             error = self.env._(
@@ -1093,7 +1097,8 @@ class ContractContract(models.Model):
         if not error:
             try:
                 base64.b64decode(signature or "", validate=True)
-            except ValueError:
+                base64_to_image(signature or "")
+            except (ValueError, UserError):
                 signature = False
             if not signature:
                 error = self.env._(

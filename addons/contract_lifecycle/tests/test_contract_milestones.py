@@ -68,7 +68,7 @@ class TestContractMilestones(ContractCase):
         contract = self._contract()
         Milestone = self.env["contract.milestone"].with_user(self.salesman)
         base = {"contract_id": contract.id, "name": "Bad", "date_due": date(2026, 5, 1)}
-        for amount in (-10.0, 0.0, float("nan"), float("inf")):
+        for amount in (-10.0, 0.0, float("nan"), float("inf"), "abc"):
             with self.subTest(amount=amount), self.assertRaises(ValidationError):
                 Milestone.create(dict(base, amount=amount))
         for due in (date(2025, 12, 31), date(2027, 1, 1)):

@@ -128,6 +128,7 @@ class TestContractSignature(ContractCase):
             (token, "  ", SIGNATURE, "name is missing"),
             (token, "Li Lei", False, "signature is missing"),
             (token, "Li Lei", "not base64!", "signature is missing or invalid"),
+            (token, "Li Lei", "bm90IGFuIGltYWdl", "signature is missing or invalid"),
         ]
         for access_token, name, signature, pattern in cases:
             with self.subTest(pattern=pattern, token=access_token):
