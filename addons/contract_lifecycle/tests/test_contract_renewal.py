@@ -90,3 +90,27 @@ class TestContractRenewal(ContractCase):
         self.assertFalse(
             contract.activity_ids.filtered(lambda a: a.activity_type_id == renewal)
         )
+
+    def test_users_without_email(self):
+        """Renewal, signature link and milestone alerts work for users without
+        an e-mail address."""
+        for user in (self.salesman, self.manager):
+            user.partner_id.email = False
+        contract = self._signed_contract(
+            date_end=date(2026, 3, 20),
+            milestone_ids=[
+                (0, 0, {"name": "Late", "date_due": date(2026, 2, 1), "amount": 1000.0})
+            ],
+        )
+        self.env["contract.contract"]._cron_contract_lifecycle()
+        self.assertEqual(contract.risk_level, "high")
+        action = contract.action_renew()
+        new = self.env["contract.contract"].browse(action["res_id"])
+        self.assertEqual(
+            new.milestone_ids.previous_milestone_id, contract.milestone_ids
+        )
+        other = self._contract()
+        self._attach(other)
+        other.action_submit()
+        other.with_user(self.manager).action_approve()
+        self.assertIn("/my/contracts/", other.action_send_signature_request()["url"])
