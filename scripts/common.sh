@@ -106,6 +106,21 @@ ensure_chromium() {
         || die "Chromium not found: the browser tests need it (Debian: apt-get install chromium). SKIP_BROWSER=1 skips them."
 }
 
+# wkhtmltopdf for PDF reports (the contract a customer signs on the portal is
+# rendered to PDF; tests render HTML instead and do not need it).
+ensure_wkhtmltopdf() {
+    command -v wkhtmltopdf >/dev/null && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        step "Installing Debian's wkhtmltopdf for PDF reports"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q wkhtmltopdf >/dev/null 2>&1 \
+            || { DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null 2>&1 \
+                 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wkhtmltopdf >/dev/null 2>&1; } \
+            || true
+    fi
+    command -v wkhtmltopdf >/dev/null \
+        || echo "warning: wkhtmltopdf not found: PDF reports (contract signature on the portal) fail until it is installed (Debian: apt-get install wkhtmltopdf)." >&2
+}
+
 free_port() {
     "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }

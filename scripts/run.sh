@@ -12,6 +12,7 @@ WORKERS=${WORKERS:-0}
 GEVENT_PORT=${GEVENT_PORT:-8072}
 case $WORKERS in '' | *[!0-9]*) die "WORKERS must be a number (got '$WORKERS')" ;; esac
 setup_all
+ensure_wkhtmltopdf
 modules=$(echo $OUR_MODULES | tr ' ' ',')
 if psql -d postgres -tAc "select 1 from pg_database where datname='$DB'" | grep -q 1; then
     step "Updating database $DB ($modules)"

@@ -90,6 +90,17 @@ def test_two_invoices_at_once_never_exceed_the_contract(odoo_server):
     )
     admin("contract.contract", "action_submit", [contract_id])
     manager("contract.contract", "action_approve", [contract_id])
+    # Signed on paper: the scanned copy is attached after the approval.
+    admin(
+        "ir.attachment",
+        "create",
+        {
+            "name": "signed-scan.pdf",
+            "datas": base64.b64encode(b"%PDF-1.4 signed on paper").decode(),
+            "res_model": "contract.contract",
+            "res_id": contract_id,
+        },
+    )
     manager("contract.contract", "action_sign", [contract_id])
     state = admin("contract.contract", "read", [contract_id], fields=["state"])[0]
     assert state["state"] in ("signed", "active")

@@ -6,7 +6,7 @@
     "license": "LGPL-3",
     "author": "Internal Control Suite",
     "website": "https://github.com/internal-control-suite/odoo-internal-control",
-    "depends": ["sales_internal_control"],
+    "depends": ["sales_internal_control", "portal"],
     "data": [
         "security/contract_lifecycle_groups.xml",
         "security/ir.model.access.csv",
@@ -15,12 +15,21 @@
         "data/mail_activity_type_data.xml",
         "data/ir_cron_data.xml",
         "wizards/contract_terminate_wizard_views.xml",
+        "views/contract_template_views.xml",
         "views/contract_contract_views.xml",
         "views/sale_order_views.xml",
         "views/account_move_views.xml",
+        "views/control_approval_request_views.xml",
         "views/res_config_settings_views.xml",
         "views/contract_lifecycle_menus.xml",
+        "report/contract_contract_report.xml",
+        "views/contract_portal_templates.xml",
     ],
     "demo": ["demo/contract_contract_demo.xml"],
+    "assets": {
+        "web.assets_tests": [
+            "contract_lifecycle/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
 }

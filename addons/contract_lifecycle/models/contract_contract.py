@@ -1,10 +1,15 @@
+import base64
+import hashlib
 import logging
+import uuid
 from collections import defaultdict
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.addons.sales_internal_control.models.control_tools import check_finite
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import format_amount, format_date
+from odoo.tools import consteq, format_amount, format_date, format_datetime
+from odoo.tools.image import base64_to_image
 
 # Fields that every version of a contract shares: amounts are summed over the
 # versions and documents move from one version to the next.
@@ -18,6 +23,10 @@ LOCKED_FIELDS = {
     "date_end",
     "contract_type",
     "company_id",
+    "payment_term_id",
+    "delivery_terms",
+    "penalty_terms",
+    "template_id",
 }
 # Approved or waiting for approval counts too: what is signed is what was
 # approved (reset to draft to change it).
@@ -36,6 +45,12 @@ PROTECTED_FIELDS = {
     "previous_version_id",
     "superseded_by_id",
     "renewal_activity_date",
+    "customer_signature",
+    "signed_by",
+    "signed_on",
+    "signature_hash",
+    "signed_attachment_id",
+    "signature_request_date",
 }
 # Longest renewal notice, in days (ten years): anything longer is a typing
 # error, and dates before year 1 do not exist.
@@ -66,6 +81,7 @@ class ContractContract(models.Model):
         "control.finite.mixin",
         "mail.thread",
         "mail.activity.mixin",
+        "portal.mixin",
         "control.approval.mixin",
     ]
     _order = "date_start desc, name desc, version desc, id desc"
@@ -219,6 +235,54 @@ class ContractContract(models.Model):
         "invoices of earlier versions, by the daily contract cron.",
     )
     overdue_amount = fields.Monetary(compute="_compute_risk_level", store=True)
+    customer_signature = fields.Image(
+        copy=False, readonly=True, attachment=True, max_width=1024, max_height=1024
+    )
+    signed_by = fields.Char(copy=False, readonly=True, tracking=True)
+    signed_on = fields.Datetime(copy=False, readonly=True, tracking=True)
+    signature_hash = fields.Char(
+        string="Signed PDF Hash",
+        copy=False,
+        readonly=True,
+        help="SHA-256 of the document as signed (the customer's PDF signed on "
+        "the portal, or the scanned paper copy).",
+    )
+    signed_attachment_id = fields.Many2one(
+        "ir.attachment", string="Signed Document", copy=False, readonly=True
+    )
+    signature_request_date = fields.Datetime(
+        copy=False,
+        readonly=True,
+        help="When the signature link was sent; it expires after the company's "
+        "signature link validity.",
+    )
+    days_to_expiry = fields.Integer(
+        compute="_compute_expiry",
+        help="Days from today to the end date (negative once it has passed).",
+    )
+    expiry_band = fields.Selection(
+        [
+            ("ended", "Ended"),
+            ("30", "Ending in 30 days"),
+            ("60", "Ending in 60 days"),
+            ("90", "Ending in 90 days"),
+            ("later", "Later"),
+        ],
+        compute="_compute_expiry",
+    )
+    milestone_ids = fields.One2many(
+        "contract.milestone",
+        "contract_id",
+        string="Payment Plan",
+        copy=False,
+        help="The instalments of the contract; when there are any, they add up "
+        "to the contract amount (checked at submission).",
+    )
+    overdue_milestone_count = fields.Integer(
+        compute="_compute_risk_level",
+        store=True,
+        help="Milestones past their due date and not fully paid.",
+    )
 
     _sql_constraints = [
         (
@@ -376,9 +440,12 @@ class ContractContract(models.Model):
         "invoice_ids.amount_residual",
         "origin_id",
         "state",
+        "milestone_ids.date_due",
+        "milestone_ids.amount",
     )
     def _compute_risk_level(self):
-        """Overdue unpaid invoices of the whole family (every version).
+        """Overdue unpaid invoices of the whole family (every version), and
+        milestones past their due date and not fully paid.
 
         One ``_read_group`` for the batch, then summed per family. Not a
         recursive field (that would compute one contract at a time): the
@@ -406,14 +473,67 @@ class ContractContract(models.Model):
 
         real = self.filtered("id")
         totals = real._family_sums(overdue, ("overdue",)) if real else {}
+        late = self.env["contract.milestone"]._overdue_of(real) if real else {}
+        late_count = defaultdict(int)
+        for milestone in late:
+            late_count[milestone.contract_id.id] += 1
         for contract in self:
             amount = totals[contract.id]["overdue"] if contract.id else 0.0
             contract.overdue_amount = amount
+            contract.overdue_milestone_count = late_count[contract.id]
             contract.risk_level = (
                 "high"
                 if contract.currency_id.compare_amounts(amount, 0.0) > 0
+                or late_count[contract.id]
                 else "normal"
             )
+        self._schedule_milestone_alerts(list(late))
+
+    def _schedule_milestone_alerts(self, milestones):
+        """One activity for the responsible of each contract whose milestones
+        are found overdue for the first time (each milestone is reported
+        once), created in one batch."""
+        todo = (
+            self.env["contract.milestone"]
+            .sudo()
+            .union(*(m for m in milestones if not m.overdue_activity_date))
+        )
+        if not todo:
+            return
+        today = fields.Date.context_today(self)
+        activity_type = self.env.ref(
+            "contract_lifecycle.mail_activity_type_contract_milestone_overdue"
+        )
+        model_id = self.env["ir.model"]._get_id(self._name)
+        vals_list = []
+        for contract, late in todo.grouped("contract_id").items():
+            names = []
+            for milestone in late:
+                names.append(
+                    self.env._(
+                        "%(milestone)s (due %(date)s, %(amount)s)",
+                        milestone=milestone.name,
+                        date=format_date(self.env, milestone.date_due),
+                        amount=milestone._format(milestone.amount),
+                    )
+                )
+            summary = self.env._(
+                "Overdue milestones of %(contract)s: %(milestones)s",
+                contract=contract.display_name,
+                milestones=", ".join(names),
+            )
+            vals_list.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": contract.id,
+                    "activity_type_id": activity_type.id,
+                    "user_id": (contract.user_id or contract.create_uid).id,
+                    "date_deadline": today,
+                    "summary": summary[:250],
+                }
+            )
+        self.env["mail.activity"].sudo().create(vals_list)
+        todo.write({"overdue_activity_date": today})
 
     @api.depends("name", "version", "title")
     def _compute_display_name(self):
@@ -426,6 +546,26 @@ class ContractContract(models.Model):
             if contract.title:
                 name = f"{name} - {contract.title}"
             contract.display_name = name
+
+    @api.depends("date_end")
+    @api.depends_context("tz")
+    def _compute_expiry(self):
+        today = fields.Date.context_today(self)
+        for contract in self:
+            days = (contract.date_end - today).days if contract.date_end else 0
+            contract.days_to_expiry = days
+            if not contract.date_end or days < 0:
+                contract.expiry_band = "ended"
+            else:
+                contract.expiry_band = next(
+                    (band for band in ("30", "60", "90") if days <= int(band)), "later"
+                )
+
+    def _compute_access_url(self):
+        result = super()._compute_access_url()
+        for contract in self:
+            contract.access_url = f"/my/contracts/{contract.id}"
+        return result
 
     # ------------------------------------------------------------- constraints
     @api.constrains("date_start", "date_end")
@@ -445,6 +585,7 @@ class ContractContract(models.Model):
                         start=format_date(self.env, contract.date_start),
                     )
                 )
+        self.milestone_ids._check_date_due()
 
     @api.constrains("amount_total")
     def _check_amount_total(self):
@@ -721,9 +862,42 @@ class ContractContract(models.Model):
                         ),
                     )
                 )
+        self._check_payment_plan()
         self.sudo().write({"state": "to_approve"})
         self._approval_route()
         return True
+
+    def _check_payment_plan(self):
+        """Milestones, when a contract has any, add up to its amount.
+
+        One grouped query for the batch; a refusal is logged.
+        """
+        sums = dict(
+            self.env["contract.milestone"]
+            .sudo()
+            ._read_group(
+                [("contract_id", "in", self.ids)], ["contract_id"], ["amount:sum"]
+            )
+        )
+        for contract in self:
+            if contract not in sums:
+                continue
+            planned = sums[contract]
+            if contract.currency_id.compare_amounts(planned, contract.amount_total):
+                fmt = contract._format_amount
+                message = self.env._(
+                    "Contract %(contract)s: its milestones add up to %(planned)s "
+                    "but the contract amount is %(amount)s (difference "
+                    "%(difference)s). Correct the payment plan or the amount.",
+                    contract=contract.display_name,
+                    planned=fmt(planned),
+                    amount=fmt(contract.amount_total),
+                    difference=fmt(contract.amount_total - planned),
+                )
+                self.env["control.log"]._log_detached(
+                    "blocked", contract, message, amount=contract._approval_get_amount()
+                )
+                raise UserError(message)
 
     def action_approve(self):
         """To Approve -> Approved, by a contract manager who did not create it.
@@ -763,15 +937,258 @@ class ContractContract(models.Model):
         self.sudo().write({"state": "approved"})
 
     def action_sign(self):
-        """Approved -> Signed; active at once when the start date is reached."""
+        """Approved -> Signed on paper: the scanned signed copy, attached after
+        the approval, is the signed document (its SHA-256 kept); active at
+        once when the start date is reached."""
         self._check_state(("approved",), self.env._("Signing"))
         self._check_contract_manager(self.env._("Signature"))
-        self.sudo().write(
-            {"state": "signed", "signed_date": fields.Date.context_today(self)}
+        scans = (
+            self.env["ir.attachment"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "in", self.ids),
+                    ("res_field", "=", False),
+                ],
+                order="id desc",
+            )
         )
+        by_contract = scans.grouped("res_id")
+        for contract in self:
+            scan = by_contract.get(contract.id, scans.browse()).filtered(
+                lambda a, contract=contract: a.create_date >= contract.approved_date
+            )[:1]
+            if not scan:
+                raise UserError(
+                    self.env._(
+                        "Contract %(contract)s (%(amount)s) cannot be signed on "
+                        "paper without the scanned signed copy: attach it after "
+                        "the approval of %(approved)s, then sign.",
+                        contract=contract.display_name,
+                        amount=contract._format_amount(contract.amount_total),
+                        approved=format_datetime(self.env, contract.approved_date),
+                    )
+                )
+            contract._set_signed(
+                scan, scan.raw, signed_by=contract.partner_id.display_name
+            )
+            contract._control_note(
+                self.env._(
+                    "Signed on paper, recorded by %(user)s: scanned copy %(file)s "
+                    "(SHA-256 %(hash)s).",
+                    user=self.env.user.name,
+                    file=scan.name,
+                    hash=contract.signature_hash,
+                )
+            )
+        self._activate_signed()
+        return True
+
+    def _set_signed(self, attachment, content, signed_by, signature=False):
+        """Approved -> Signed with ``attachment`` (holding ``content``) as the
+        signed document; logged."""
+        self.ensure_one()
+        digest = hashlib.sha256(content or b"").hexdigest()
+        self.sudo().write(
+            {
+                "state": "signed",
+                "signed_date": fields.Date.context_today(self),
+                "signed_on": fields.Datetime.now(),
+                "signed_by": signed_by,
+                "customer_signature": signature,
+                "signed_attachment_id": attachment.id,
+                "signature_hash": digest,
+            }
+        )
+        self.env["control.log"]._log(
+            "approved",
+            self,
+            self.env._(
+                "Contract %(contract)s signed by %(signer)s (%(amount)s); signed "
+                "document %(file)s, SHA-256 %(hash)s.",
+                contract=self.display_name,
+                signer=signed_by,
+                amount=self._format_amount(self.amount_total),
+                file=attachment.name,
+                hash=digest,
+            ),
+            amount=self._approval_get_amount(),
+        )
+
+    def _activate_signed(self):
         today = fields.Date.context_today(self)
         self.filtered(lambda c: c.date_start <= today <= c.date_end)._activate()
-        return True
+
+    # -------------------------------------------------------- portal signature
+    def action_send_signature_request(self):
+        """Give the customer a new link to read and sign the approved contract
+        on the portal (an earlier link stops working); returns it."""
+        self.ensure_one()
+        self.check_access("write")
+        self._check_state(("approved",), self.env._("Asking for the signature"))
+        self.sudo().write(
+            {
+                "access_token": str(uuid.uuid4()),
+                "signature_request_date": fields.Datetime.now(),
+            }
+        )
+        url = self.get_base_url() + self.get_portal_url()
+        self._control_note(
+            self.env._(
+                "Signature link for %(partner)s, valid %(days)s days: %(url)s",
+                partner=self.partner_id.display_name,
+                days=self.company_id.contract_signature_link_days,
+                url=url,
+            )
+        )
+        return {"type": "ir.actions.act_url", "url": url, "target": "new"}
+
+    def _portal_link_error(self, access_token):
+        """Why ``access_token`` may not sign this contract, or False."""
+        self.ensure_one()
+        if not access_token or not consteq(
+            str(access_token), self.sudo().access_token or ""
+        ):
+            return self.env._(
+                "This link does not open contract %(contract)s (wrong access token).",
+                contract=self.display_name,
+            )
+        days = self.company_id.contract_signature_link_days
+        requested = self.signature_request_date
+        if not requested or requested + timedelta(days=days) < fields.Datetime.now():
+            return self.env._(
+                "The signature link of contract %(contract)s has expired (valid "
+                "%(days)s days); ask %(company)s for a new one.",
+                contract=self.display_name,
+                days=days,
+                company=self.company_id.name,
+            )
+        return False
+
+    def _portal_sign_error(self, access_token):
+        self.ensure_one()
+        if self.state != "approved":
+            return self.env._(
+                "Contract %(contract)s is %(state)s: only an approved contract "
+                "can be signed.",
+                contract=self.display_name,
+                state=self._state_label(),
+            )
+        return self._portal_link_error(access_token)
+
+    def _portal_sign(self, access_token, name, signature, ip_address):
+        """The customer signs on the portal (called in sudo by the portal's
+        route): the PDF of the contract with the signature is rendered,
+        attached and hashed; the signer, IP and time go to the chatter.
+
+        :return: False, or the reason it was refused (logged, nothing changed)
+        """
+        self.ensure_one()
+        # Two signatures sent at the same moment: the second waits, then sees
+        # the contract signed.
+        self.env["control.log"]._lock_for_check(self)
+        error = self._portal_sign_error(access_token)
+        if not error and not (name or "").strip():
+            error = self.env._(
+                "Contract %(contract)s: the signer's name is missing.",
+                contract=self.display_name,
+            )
+        if not error:
+            try:
+                base64.b64decode(signature or "", validate=True)
+                base64_to_image(signature or "")
+            except (ValueError, UserError):
+                signature = False
+            if not signature:
+                error = self.env._(
+                    "Contract %(contract)s: the signature is missing or invalid.",
+                    contract=self.display_name,
+                )
+        if error:
+            self.env["control.log"]._log_detached(
+                "blocked",
+                self,
+                self.env._("Portal signature refused: %(error)s", error=error),
+            )
+            return error
+        name = name.strip()
+        now = fields.Datetime.now()
+        # The signature and signer are on the record when the PDF is rendered.
+        self.write(
+            {"customer_signature": signature, "signed_by": name, "signed_on": now}
+        )
+        pdf, _type = (
+            self.env["ir.actions.report"]
+            .sudo()
+            ._render_qweb_pdf("contract_lifecycle.contract_contract_report", self.ids)
+        )
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": self.env._(
+                        "%(contract)s - signed.pdf", contract=self.display_name
+                    ),
+                    "raw": pdf,
+                    "res_model": self._name,
+                    "res_id": self.id,
+                    "mimetype": "application/pdf",
+                }
+            )
+        )
+        self._set_signed(attachment, pdf, signed_by=name, signature=signature)
+        self._control_note(
+            self.env._(
+                "Signed on the portal by %(signer)s from IP address %(ip)s on "
+                "%(time)s (UTC); signed PDF %(file)s, SHA-256 %(hash)s.",
+                signer=name,
+                ip=ip_address or "-",
+                time=fields.Datetime.to_string(now),
+                file=attachment.name,
+                hash=self.signature_hash,
+            )
+        )
+        self._activate_signed()
+        return False
+
+    def action_check_signature(self):
+        """The verification, as a notification in the web client."""
+        valid = self.action_verify_signature()
+        if valid:
+            message = self.env._(
+                "The signed document of %(contract)s matches its SHA-256.",
+                contract=self.display_name,
+            )
+        else:
+            message = self.env._(
+                "The signed document of %(contract)s is missing or no longer "
+                "matches the SHA-256 recorded at the signature.",
+                contract=self.display_name,
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if valid else "danger",
+                "sticky": not valid,
+                "message": message,
+            },
+        }
+
+    def action_verify_signature(self):
+        """Whether the signed document attached still matches the SHA-256
+        recorded at the signature (False when it was changed or removed)."""
+        self.ensure_one()
+        self.check_access("read")
+        contract = self.sudo()
+        attachment = contract.signed_attachment_id.exists()
+        if not contract.signature_hash or not attachment:
+            return False
+        return consteq(
+            hashlib.sha256(attachment.raw or b"").hexdigest(), contract.signature_hash
+        )
 
     def _activate(self):
         """Signed -> Active; the earlier versions it replaces are superseded.
@@ -813,15 +1230,35 @@ class ContractContract(models.Model):
                 old._control_note(reason)
             contract._take_over_renewal(previous)
             # Open documents follow the contract to its new version.
-            self.env["account.move"].sudo().search(
-                [("contract_id", "in", previous.ids), ("state", "=", "draft")]
-            ).write({"contract_id": contract.id})
+            contract._take_over_draft_invoices(previous)
             self.env["sale.order"].sudo().search(
                 [
                     ("contract_id", "in", previous.ids),
                     ("state", "in", ("draft", "sent", "sale")),
                 ]
             ).write({"contract_id": contract.id})
+
+    def _take_over_draft_invoices(self, previous):
+        """Draft invoices of the superseded versions move to this one, each
+        to the milestone carried from its own (none if it was dropped)."""
+        self.ensure_one()
+        drafts = (
+            self.env["account.move"]
+            .sudo()
+            .search([("contract_id", "in", previous.ids), ("state", "=", "draft")])
+        )
+        carried = {
+            milestone.origin_milestone_id.id: milestone
+            for milestone in self.sudo().milestone_ids
+        }
+        targets = drafts.grouped(
+            lambda m: carried.get(
+                m.contract_milestone_id.origin_milestone_id.id,
+                self.env["contract.milestone"],
+            )
+        )
+        for milestone, moves in targets.items():
+            moves.write({"contract_id": self.id, "contract_milestone_id": milestone.id})
 
     def _take_over_renewal(self, previous):
         """The renewal reminder belongs to the version in force (once per
@@ -899,6 +1336,20 @@ class ContractContract(models.Model):
                 "date_start": max(self.date_start, fields.Date.context_today(self)),
             }
         )
+        self.env["contract.milestone"].sudo().create(
+            [
+                {
+                    "contract_id": new.id,
+                    "sequence": milestone.sequence,
+                    "name": milestone.name,
+                    "date_due": milestone.date_due,
+                    "amount": milestone.amount,
+                    "previous_milestone_id": milestone.id,
+                }
+                for milestone in self.milestone_ids
+            ]
+        )
+        new._check_payment_plan()
         new = new.sudo(self.env.su)
         new._control_note(
             body=self.env._(
@@ -913,6 +1364,44 @@ class ContractContract(models.Model):
             "res_id": new.id,
             "view_mode": "form",
         }
+
+    def action_renew(self):
+        """Start the amendment for the next period: a new draft version from
+        the day after the end date, for as long as the current period (its
+        amount and payment plan to be completed before submission)."""
+        self.ensure_one()
+        start = self.date_end + timedelta(days=1) if self.date_end else False
+        try:
+            end = start + (self.date_end - self.date_start)
+        except (OverflowError, TypeError):
+            raise UserError(
+                self.env._(
+                    "Contract %(contract)s cannot be renewed: its next period "
+                    "would end after the last date the calendar holds.",
+                    contract=self.display_name,
+                )
+            ) from None
+        action = self.action_amend()
+        new = self.browse(action["res_id"]).sudo()
+        # Dates of a draft version: the amendment's own write, in sudo (the
+        # previous version stays signed or active until it is replaced).
+        new.write({"date_start": start, "date_end": end})
+        new._control_note(
+            self.env._(
+                "Renewal of %(contract)s for %(start)s - %(end)s: set the amount "
+                "and the payment plan of the new period, then submit.",
+                contract=self.display_name,
+                start=format_date(self.env, start),
+                end=format_date(self.env, end),
+            )
+        )
+        self.sudo().activity_feedback(
+            ["contract_lifecycle.mail_activity_type_contract_renewal"],
+            feedback=self.env._(
+                "Renewal started: %(contract)s", contract=new.display_name
+            ),
+        )
+        return action
 
     def action_draft(self):
         """To Approve or Approved -> Draft (to correct it), voiding the approval.

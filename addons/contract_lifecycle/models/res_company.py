@@ -14,6 +14,26 @@ class ResCompany(models.Model):
         "this percentage (0: not at all).",
     )
 
+    contract_signature_link_days = fields.Integer(
+        string="Contract Signature Link Validity (days)",
+        default=30,
+        help="A link sent to a customer to sign a contract on the portal works "
+        "this many days.",
+    )
+
+    @api.constrains("contract_signature_link_days")
+    def _check_contract_signature_link_days(self):
+        for company in self:
+            if not 1 <= company.contract_signature_link_days <= 3660:
+                raise ValidationError(
+                    self.env._(
+                        "Company %(company)s: the contract signature link validity "
+                        "%(days)s days must be between 1 and 3660.",
+                        company=company.name,
+                        days=company.contract_signature_link_days,
+                    )
+                )
+
     @api.constrains("contract_invoice_tolerance_pct")
     def _check_contract_invoice_tolerance_pct(self):
         for company in self:

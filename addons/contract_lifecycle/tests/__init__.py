@@ -5,3 +5,9 @@ from . import test_contract_invoicing
 from . import test_contract_integrity
 from . import test_bad_input
 from . import test_contract_hardening
+from . import test_contract_milestones
+from . import test_contract_compare
+from . import test_contract_templates
+from . import test_contract_signature
+from . import test_contract_portal
+from . import test_contract_renewal

@@ -1,3 +1,4 @@
+from contextlib import contextmanager
 from datetime import date
 
 from odoo import Command
@@ -87,6 +88,18 @@ class ContractCase(TransactionCase):
         )
 
     @classmethod
+    def _scan(cls, contract):
+        """The scanned copy signed on paper, attached after the approval."""
+        return cls.env["ir.attachment"].create(
+            {
+                "name": "signed-scan.pdf",
+                "raw": b"%PDF-1.4 signed on paper " + str(contract.id).encode(),
+                "res_model": "contract.contract",
+                "res_id": contract.id,
+            }
+        )
+
+    @classmethod
     def _signed_contract(cls, **values):
         """A signed contract (created by the salesman, approved by a manager)."""
         contract = cls._contract(**values)
@@ -94,6 +107,7 @@ class ContractCase(TransactionCase):
             cls._attach(contract)
         contract.action_submit()
         contract.with_user(cls.manager).action_approve()
+        cls._scan(contract)
         contract.with_user(cls.manager).action_sign()
         return contract.with_user(cls.salesman)
 
@@ -118,6 +132,14 @@ class ContractCase(TransactionCase):
         }
         values.update(vals)
         return cls.env["account.move"].create(values)
+
+    @contextmanager
+    def _refused(self, exception, pattern):
+        """Like ``assertRaisesRegex``, but in a savepoint (Odoo's
+        ``assertRaises``): what the refused call wrote is rolled back."""
+        with self.assertRaises(exception) as caught:
+            yield caught
+        self.assertRegex(str(caught.exception), pattern)
 
     def _blocked_logs(self, record):
         return self.env["control.log"].search(

@@ -129,6 +129,7 @@ class TestContractControls(ContractCase):
             self._attach(new)
             new.action_submit()
             new.with_user(self.manager).action_approve()
+            self._scan(new)
             new.with_user(self.manager).action_sign()
             self.assertEqual(new.state, "signed")
         with freeze_time("2026-04-01"):

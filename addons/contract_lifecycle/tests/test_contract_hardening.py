@@ -103,6 +103,7 @@ class TestContractHardening(ContractCase):
         self._attach(contract)
         contract.with_user(author).action_submit()
         contract.with_user(manager).action_approve()
+        self._scan(contract)
         contract.with_user(manager).action_sign()
         self.assertIn(contract.state, ("signed", "active"))
         action = contract.with_user(manager).action_amend()

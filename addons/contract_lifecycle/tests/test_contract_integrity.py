@@ -21,6 +21,7 @@ class TestContractIntegrity(ContractCase):
         self._attach(contract)
         contract.action_submit()
         contract.with_user(self.manager).action_approve()
+        self._scan(contract)
         contract.with_user(self.manager).action_sign()
 
     def test_amendment_keeps_family_terms(self):

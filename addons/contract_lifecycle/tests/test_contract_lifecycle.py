@@ -22,6 +22,7 @@ class TestContractLifecycle(ContractCase):
         contract.with_user(self.manager).action_approve()
         self.assertEqual(contract.state, "approved")
         self.assertEqual(contract.approved_by_id, self.manager)
+        self._scan(contract)
         contract.with_user(self.manager).action_sign()
         # Signed inside its period: active at once.
         self.assertEqual(contract.state, "active")
@@ -69,10 +70,12 @@ class TestContractLifecycle(ContractCase):
     def test_sign_needs_approval_and_manager(self):
         contract = self._contract(contract_type="purchase")
         with self.assertRaisesRegex(UserError, "Signing"):
+            self._scan(contract)
             contract.with_user(self.manager).action_sign()
         contract.action_submit()
         contract.with_user(self.manager).action_approve()
         with self.assertRaises(AccessError):
+            self._scan(contract)
             contract.with_user(self.salesman).action_sign()
         self.assertEqual(contract.state, "approved")
 
@@ -102,9 +105,13 @@ class TestContractLifecycle(ContractCase):
             # No context key (an XML-RPC client can send any) unlocks it.
             contract.with_context(contract_amending=True).amount_total = 5000.0
         self.assertEqual(contract.amount_total, 1000.0)
+        # The terms are what was approved and signed too (the redline of an
+        # amendment compares them, a locked template's legal tier checks them).
+        with self.assertRaisesRegex(UserError, "without an amendment"):
+            contract.delivery_terms = "Weekly"
         # Other fields stay editable; writing the same value is harmless.
-        contract.write({"delivery_terms": "Weekly", "amount_total": 1000.0})
-        self.assertEqual(contract.delivery_terms, "Weekly")
+        contract.write({"title": "Weekly service", "amount_total": 1000.0})
+        self.assertEqual(contract.title, "Weekly service")
 
     def test_amendment_versions(self):
         contract = self._signed_contract()
@@ -130,6 +137,7 @@ class TestContractLifecycle(ContractCase):
         self._attach(new)
         new.action_submit()
         new.with_user(self.manager).action_approve()
+        self._scan(new)
         new.with_user(self.manager).action_sign()
         self.assertEqual(new.state, "active")
         self.assertEqual(contract.state, "terminated")
@@ -266,6 +274,7 @@ class TestContractCron(ContractCase):
         self._attach(new)
         new.action_submit()
         new.with_user(self.manager).action_approve()
+        self._scan(new)
         new.with_user(self.manager).action_sign()
         self.assertEqual(new.state, "active")
         self.assertFalse(renewals(contract))
@@ -279,6 +288,7 @@ class TestContractCron(ContractCase):
         self._attach(third)
         third.action_submit()
         third.with_user(self.manager).action_approve()
+        self._scan(third)
         third.with_user(self.manager).action_sign()
         self.assertFalse(renewals(new))
         self.assertFalse(renewals(third))

@@ -24,6 +24,7 @@ ROLES = {
     "credit controller": "credit_rating.group_credit_controller",
     "budget manager": "budget_control.group_budget_manager",
     "contract manager": "contract_lifecycle.group_contract_manager",
+    "contract legal": "contract_lifecycle.group_contract_legal",
     "emergency approver": "sales_internal_control.group_emergency_approver",
 }
 # The user of the second company holds the app's widest roles there.
@@ -52,6 +53,7 @@ APPROVER = {
     "sales_internal_control.control_approval_request_menu_my",
 }
 CONTRACTS = {"contract_lifecycle.contract_contract_menu"}
+CONTRACT_TEMPLATES = {"contract_lifecycle.contract_template_menu"}
 AUDIT = {
     "sales_internal_control.menu_internal_control_audit",
     "sales_internal_control.control_log_menu",
@@ -93,9 +95,15 @@ EXPECTED = {
     "controller": CONTROL | CONTRACTS | AUDIT | {"credit_rating.credit_scorecard_menu"},
     "credit controller": CONTROL | CREDIT | CREDIT_CONFIG,
     "budget manager": CONTROL,
-    "contract manager": CONTROL | CONTRACTS,
+    "contract manager": CONTROL | CONTRACTS | CONTRACT_TEMPLATES,
+    "contract legal": APPROVER | CONTRACTS | CONTRACT_TEMPLATES,
     "emergency approver": CONTROL,
-    SECOND_COMPANY_ROLE: CONTROL | CONTRACTS | AUDIT | CREDIT | CREDIT_CONFIG,
+    SECOND_COMPANY_ROLE: CONTROL
+    | CONTRACTS
+    | CONTRACT_TEMPLATES
+    | AUDIT
+    | CREDIT
+    | CREDIT_CONFIG,
 }
 OUR_MODULES = (
     "sales_internal_control",
