@@ -8,7 +8,7 @@ import threading
 import uuid
 import xmlrpc.client
 
-from test_budget_concurrency import _connect, _ref
+from test_budget_concurrency import _budget_setup, _connect, _ref
 
 
 def _user(admin, login, groups, company_id):
@@ -39,37 +39,7 @@ def test_two_decreases_at_once_never_go_below_consumed(odoo_server):
     managers = [f"budget_manager_{index}_{tag}" for index in range(2)]
     for login in managers:
         _user(admin, login, [manager_group], company_id)
-    admin(
-        "res.users",
-        "write",
-        [2],
-        {"groups_id": [(4, _ref(admin, "analytic", "group_analytic_accounting"))]},
-    )
-    plan_id = admin("account.analytic.plan", "create", {"name": f"Plan {tag}"})
-    account_id = admin(
-        "account.analytic.account",
-        "create",
-        {"name": f"Department {tag}", "plan_id": plan_id, "company_id": False},
-    )
-    budget_id = admin(
-        "control.budget",
-        "create",
-        {
-            "name": f"Budget {tag}",
-            "analytic_account_id": account_id,
-            "date_from": "2000-01-01",
-            "date_to": "2099-12-31",
-            "amount": 1000.0,
-            "company_id": company_id,
-        },
-    )
-    admin("control.budget", "action_confirm", [budget_id])
-    vendor_id = admin("res.partner", "create", {"name": f"Vendor {tag}"})
-    product_id = admin(
-        "product.product",
-        "create",
-        {"name": f"Service {tag}", "type": "service", "supplier_taxes_id": [(5, 0, 0)]},
-    )
+    budget_id, account_id, vendor_id, product_id = _budget_setup(admin, tag, company_id)
     order_id = admin(
         "purchase.order",
         "create",

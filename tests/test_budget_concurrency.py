@@ -26,29 +26,10 @@ def _ref(admin, module, name):
     return admin("ir.model.data", "check_object_reference", module, name)[1]
 
 
-def test_two_orders_at_once_never_pass_red_together(odoo_server):
-    admin = _connect(odoo_server, "admin", "admin")
-    tag = uuid.uuid4().hex[:8]
-    company_id = admin("res.users", "read", [2], fields=["company_id"])[0][
-        "company_id"
-    ][0]
-    buyer_group = _ref(admin, "purchase", "group_purchase_user")
-    logins = []
-    for index in range(2):
-        login = f"budget_buyer_{index}_{tag}"
-        admin(
-            "res.users",
-            "create",
-            {
-                "name": f"Budget buyer {index} {tag}",
-                "login": login,
-                "password": login,
-                "company_id": company_id,
-                "company_ids": [(6, 0, [company_id])],
-                "groups_id": [(4, buyer_group)],
-            },
-        )
-        logins.append(login)
+def _budget_setup(admin, tag, company_id):
+    """A confirmed budget of 1,000 on a new analytic account (2000-2099), a
+    vendor and a service product: ``(budget_id, account_id, vendor_id,
+    product_id)``."""
     # The throw-away database's admin may lack analytic accounting.
     admin(
         "res.users",
@@ -85,6 +66,33 @@ def test_two_orders_at_once_never_pass_red_together(odoo_server):
             "supplier_taxes_id": [(5, 0, 0)],
         },
     )
+    return budget_id, account_id, vendor_id, product_id
+
+
+def test_two_orders_at_once_never_pass_red_together(odoo_server):
+    admin = _connect(odoo_server, "admin", "admin")
+    tag = uuid.uuid4().hex[:8]
+    company_id = admin("res.users", "read", [2], fields=["company_id"])[0][
+        "company_id"
+    ][0]
+    buyer_group = _ref(admin, "purchase", "group_purchase_user")
+    logins = []
+    for index in range(2):
+        login = f"budget_buyer_{index}_{tag}"
+        admin(
+            "res.users",
+            "create",
+            {
+                "name": f"Budget buyer {index} {tag}",
+                "login": login,
+                "password": login,
+                "company_id": company_id,
+                "company_ids": [(6, 0, [company_id])],
+                "groups_id": [(4, buyer_group)],
+            },
+        )
+        logins.append(login)
+    budget_id, account_id, vendor_id, product_id = _budget_setup(admin, tag, company_id)
     order_ids = [
         admin(
             "purchase.order",
