@@ -97,8 +97,16 @@ class CreditDunning(models.Model):
             try:
                 content, extension = report_env._render_qweb_pdf(report, partner.ids)
             except UserError as error:
-                failed.setdefault(str(error), dunning.browse())
-                failed[str(error)] |= dunning
+                reason = str(error)
+            else:
+                reason = (
+                    None
+                    if content
+                    else self.env._("the PDF engine returned no document")
+                )
+            if reason:
+                failed.setdefault(reason, dunning.browse())
+                failed[reason] |= dunning
                 continue
             name = partner.with_context(lang=lang)._credit_statement_filename()
             result[dunning.id] = {
