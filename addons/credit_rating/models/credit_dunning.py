@@ -82,10 +82,12 @@ class CreditDunning(models.Model):
         """
         result = {}
         dunnings = self.filtered("level_id.attach_statement")
-        if not dunnings:
+        report = self.env.ref(
+            "credit_rating.action_report_customer_statement", raise_if_not_found=False
+        )
+        if not dunnings or not report:
             return result
         Report = self.env["ir.actions.report"].sudo()
-        report = self.env.ref("credit_rating.action_report_customer_statement")
         failed = {}
         if Report.get_wkhtmltopdf_state() == "install":
             failed[self.env._("no PDF engine (wkhtmltopdf) on the server")] = dunnings
