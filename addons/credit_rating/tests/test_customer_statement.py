@@ -124,6 +124,10 @@ class TestCustomerStatement(DunningCommon):
         self.assertEqual(data["lines"][0]["days_late"], 0)
 
     def test_rights(self):
+        report = self.env.ref(REPORT)
+        # Printable from the customer form (Print menu).
+        self.assertEqual(report.binding_model_id.model, "res.partner")
+        self.assertEqual(report.binding_type, "report")
         self._overdue(10, 100.0)
         # A credit controller prints its company's customer.
         self.assertIn("Credit Customer Ltd", self._html(self.customer, self.controller))
