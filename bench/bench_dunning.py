@@ -9,6 +9,10 @@ and one posted invoice made with the ORM (creating 100,000 invoices through
 the ORM would take hours); the run itself is the real one, mails included
 (rendered in the customer's language and queued as ``mail.mail``).
 
+The customer statement (a PDF per mail, rendered by wkhtmltopdf) is switched
+off on the levels for those runs; its cost is measured apart, on a backlog of
+STATEMENT_CUSTOMERS customers run with and without it.
+
 Everything runs in one transaction that is rolled back.
 """
 
@@ -25,6 +29,12 @@ from odoo.tools import SQL
 CUSTOMERS = int(os.environ.get("BENCH_DUNNING_CUSTOMERS", 10000))
 INVOICES = int(os.environ.get("BENCH_DUNNING_INVOICES", 100000))
 BACKLOG_CUSTOMERS = int(os.environ.get("BENCH_DUNNING_BACKLOG", 1000))
+STATEMENT_CUSTOMERS = int(os.environ.get("BENCH_DUNNING_STATEMENT", 20))
+
+
+def _statements(env, attach):
+    """Attach the customer statement to the mails of every level, or not."""
+    env["credit.dunning.level"].search([]).attach_statement = attach
 
 
 def _columns(env, table):
@@ -229,6 +239,7 @@ def bench_dunning():
     #    gets a mail (a reminder up to a credit hold).
     with bench_env() as env:
         env = env(context={"tracking_disable": True})
+        _statements(env, False)
         partners = _data(env, BACKLOG_CUSTOMERS, BACKLOG_CUSTOMERS * 10)
         batches = -(-len(partners) // DUNNING_BATCH_SIZE)
         summary, queries, seconds = _run(env, partners)
@@ -246,6 +257,7 @@ def bench_dunning():
     #    as the dunning left them yesterday; then the same day again.
     with bench_env() as env:
         env = env(context={"tracking_disable": True})
+        _statements(env, False)
         start = time.perf_counter()
         partners = _data(env, CUSTOMERS, INVOICES, spread=365)
         _set_yesterday(env, partners)
@@ -276,6 +288,7 @@ def bench_dunning():
     for per_customer in (10, 30):
         with bench_env() as env:
             env = env(context={"tracking_disable": True})
+            _statements(env, False)
             partners = _data(env, 500, 500 * per_customer)
             summary, queries, seconds = _run(env, partners)
             rows.append((500, 500 * per_customer, summary["sent"], queries, seconds))
@@ -284,6 +297,44 @@ def bench_dunning():
         rows,
         ("customers", "open invoices", "sent", "queries", "seconds"),
     )
+    # 4. The customer statement: the same backlog with and without it.
+    rows = []
+    figures = {}
+    for attach in (False, True):
+        with bench_env() as env:
+            env = env(context={"tracking_disable": True})
+            _statements(env, attach)
+            partners = _data(env, STATEMENT_CUSTOMERS, STATEMENT_CUSTOMERS * 10)
+            summary, queries, seconds = _run(env, partners)
+            attachments = env["ir.attachment"].search_count(
+                [
+                    ("res_model", "=", "mail.message"),
+                    ("name", "=like", "Customer Statement - %"),
+                ]
+            )
+            figures[attach] = (summary["sent"], queries, seconds)
+            rows.append(
+                (
+                    "with statement PDF" if attach else "without statement",
+                    STATEMENT_CUSTOMERS,
+                    summary["sent"],
+                    attachments,
+                    queries,
+                    seconds,
+                )
+            )
+    report(
+        "Customer statement attached to the dunning mails (backlog, one batch)",
+        rows,
+        ("run", "customers", "sent", "statements", "queries", "seconds"),
+    )
+    sent, queries, seconds = figures[True]
+    if sent:
+        print(
+            "statement per mail: "
+            f"{(queries - figures[False][1]) / sent:.1f} queries, "
+            f"{(seconds - figures[False][2]) / sent:.2f} s"
+        )
 
 
 def _row(name, invoices, summary, queries, batches, seconds):

@@ -6,7 +6,8 @@ and the customer is put on hold, which names the level when an order is
 refused; running again the same day sends nothing; a salesperson records a
 promise to pay (a date in the past is refused), a salesperson may not run
 the dunning nor dispute; once the invoice is paid, the run lifts its own
-hold. Names are unique, so the test runs on a database with the demo data.
+hold. The mail carries the customer statement as PDF. Names are unique,
+so the test runs on a database with the demo data.
 """
 
 import datetime
@@ -107,11 +108,27 @@ def test_dunning_run_hold_and_lift(odoo_server):
         "mail.mail",
         "search_read",
         [["model", "=", "credit.dunning"], ["res_id", "=", dunnings[0]["id"]]],
-        fields=["subject", "body_html", "state"],
+        fields=["subject", "body_html", "state", "attachment_ids"],
     )
     assert len(mails) == 1
     assert late["name"] in mails[0]["body_html"]
     assert "Credit hold" in mails[0]["subject"]
+    # The customer statement is attached as a PDF (rendered by wkhtmltopdf on
+    # a real server; without it the mail goes alone, with a note).
+    attachments = admin(
+        "ir.attachment",
+        "read",
+        mails[0]["attachment_ids"],
+        fields=["name", "mimetype"],
+    )
+    notes = admin("credit.dunning", "read", [dunnings[0]["id"]], ["statement_note"])
+    if notes[0]["statement_note"]:
+        assert not attachments
+    else:
+        assert [a["name"] for a in attachments] == [
+            f"Customer Statement - RPC Dunning Customer {tag}.pdf"
+        ]
+        assert attachments[0]["mimetype"] == "application/pdf"
 
     # The order is refused, naming the dunning level.
     order_id = controller(

@@ -24,6 +24,7 @@
         "views/res_config_settings_views.xml",
         "report/credit_exposure_report_views.xml",
         "report/credit_aging_report_views.xml",
+        "report/customer_statement_report.xml",
         "views/credit_rating_menus.xml",
     ],
     "demo": [

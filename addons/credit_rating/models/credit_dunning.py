@@ -1,5 +1,10 @@
+import base64
+import logging
+
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
+
+_logger = logging.getLogger(__name__)
 
 
 class CreditDunning(models.Model):
@@ -38,6 +43,11 @@ class CreditDunning(models.Model):
         [("sent", "Sent"), ("skipped", "Skipped")], required=True, readonly=True
     )
     skip_reason = fields.Char(readonly=True)
+    statement_note = fields.Char(
+        readonly=True,
+        help="Why the customer statement could not be attached to the mail "
+        "(the mail was sent without it).",
+    )
     message_id = fields.Many2one(
         "mail.message",
         compute="_compute_message_id",
@@ -61,6 +71,64 @@ class CreditDunning(models.Model):
         by_res = {message.res_id: message.id for message in messages}
         for dunning in self:
             dunning.message_id = by_res.get(dunning.id, False)
+
+    def _process_attachments_for_template_post(self, mail_template):
+        """Attach the customer statement (PDF) to the mails of the dunnings
+        whose level asks for it: the hook of ``mail.template`` for
+        attachments computed per record (one rendering per mail).
+
+        Without a PDF engine the mails go without it: a warning in the server
+        log and a note on the dunnings.
+        """
+        result = {}
+        dunnings = self.filtered("level_id.attach_statement")
+        report = self.env.ref(
+            "credit_rating.action_report_customer_statement", raise_if_not_found=False
+        )
+        if not dunnings or not report:
+            return result
+        Report = self.env["ir.actions.report"].sudo()
+        failed = {}
+        if Report.get_wkhtmltopdf_state() == "install":
+            failed[self.env._("no PDF engine (wkhtmltopdf) on the server")] = dunnings
+            dunnings = dunnings.browse()
+        for dunning in dunnings:
+            partner = dunning.partner_id.commercial_partner_id
+            lang = partner.lang or self.env.lang
+            report_env = Report.with_company(dunning.company_id).with_context(lang=lang)
+            try:
+                content, extension = report_env._render_qweb_pdf(report, partner.ids)
+            except UserError as error:
+                reason = str(error)
+            else:
+                reason = (
+                    None
+                    if content
+                    else self.env._("the PDF engine returned no document")
+                )
+            if reason:
+                failed.setdefault(reason, dunning.browse())
+                failed[reason] |= dunning
+                continue
+            name = partner.with_context(lang=lang)._credit_statement_filename()
+            result[dunning.id] = {
+                "attachments": [
+                    (f"{name}.{extension}", base64.b64encode(content)),
+                ]
+            }
+        for reason, failed_dunnings in failed.items():
+            note = self.env._(
+                "Customer statement not attached: %(reason)s.", reason=reason
+            )
+            _logger.warning(
+                "Dunning %s: the customer statement of %s is not attached to "
+                "the mail: %s",
+                failed_dunnings.ids,
+                failed_dunnings.partner_id.mapped("name"),
+                reason,
+            )
+            failed_dunnings.sudo().write({"statement_note": note})
+        return result
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -42,6 +42,13 @@ class CreditDunningLevel(models.Model):
         "this level; lifted by the dunning when no open invoice is at this level "
         "any more (a hold set by a credit controller stays).",
     )
+    attach_statement = fields.Boolean(
+        string="Attach Customer Statement",
+        default=True,
+        help="Attach the customer statement (PDF of the customer's open items) "
+        "to the mail of this level. Without a PDF engine (wkhtmltopdf) the mail "
+        "is sent without it and the communication says so.",
+    )
     active = fields.Boolean(default=True)
 
     @api.constrains("days_overdue", "sequence", "company_id", "active")

@@ -93,6 +93,15 @@ class ResPartner(models.Model):
             )
         return res
 
+    def _credit_statement_filename(self):
+        """File name of the customer statement (the report attached to the
+        dunning mails), without extension, in the context's language."""
+        self.ensure_one()
+        return self.env._(
+            "Customer Statement - %(partner)s",
+            partner=self.commercial_partner_id.name or "",
+        )
+
     # ------------------------------------------------------------------- actions
     def action_dunning_run(self):
         """Run the dunning of these customers (all customers when called on no

@@ -1,2 +1,3 @@
 from . import credit_exposure_report
 from . import credit_aging_report
+from . import customer_statement

@@ -7,3 +7,4 @@ from . import test_bad_input
 from . import test_credit_hardening
 from . import test_dunning
 from . import test_open_items
+from . import test_customer_statement
