@@ -44,7 +44,6 @@ class ControlSodRisk(models.Model):
 
     _name = "control.sod.risk"
     _description = "Segregation of Duties Risk"
-    _inherit = ["control.rule.cache.mixin"]
     _order = "level desc, name, id"
     _check_company_auto = True
 
