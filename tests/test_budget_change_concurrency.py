@@ -8,7 +8,7 @@ import threading
 import uuid
 import xmlrpc.client
 
-from test_budget_concurrency import _budget_setup, _connect, _ref
+from test_budget_concurrency import _budget_setup, _connect, _order_vals, _ref
 
 
 def _user(admin, login, groups, company_id):
@@ -43,23 +43,7 @@ def test_two_decreases_at_once_never_go_below_consumed(odoo_server):
     order_id = admin(
         "purchase.order",
         "create",
-        {
-            "partner_id": vendor_id,
-            "company_id": company_id,
-            "order_line": [
-                (
-                    0,
-                    0,
-                    {
-                        "product_id": product_id,
-                        "product_qty": 1,
-                        "price_unit": 600.0,
-                        "taxes_id": [(5, 0, 0)],
-                        "analytic_distribution": {str(account_id): 100},
-                    },
-                )
-            ],
-        },
+        _order_vals(company_id, vendor_id, product_id, account_id),
     )
     admin("purchase.order", "button_confirm", [order_id])
     assert (

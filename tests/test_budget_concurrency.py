@@ -69,6 +69,27 @@ def _budget_setup(admin, tag, company_id):
     return budget_id, account_id, vendor_id, product_id
 
 
+def _order_vals(company_id, vendor_id, product_id, account_id):
+    """A purchase order of one service line charged to the analytic account."""
+    return {
+        "partner_id": vendor_id,
+        "company_id": company_id,
+        "order_line": [
+            (
+                0,
+                0,
+                {
+                    "product_id": product_id,
+                    "product_qty": 1,
+                    "price_unit": 600.0,
+                    "taxes_id": [(5, 0, 0)],
+                    "analytic_distribution": {str(account_id): 100},
+                },
+            )
+        ],
+    }
+
+
 def test_two_orders_at_once_never_pass_red_together(odoo_server):
     admin = _connect(odoo_server, "admin", "admin")
     tag = uuid.uuid4().hex[:8]
@@ -97,23 +118,7 @@ def test_two_orders_at_once_never_pass_red_together(odoo_server):
         admin(
             "purchase.order",
             "create",
-            {
-                "partner_id": vendor_id,
-                "company_id": company_id,
-                "order_line": [
-                    (
-                        0,
-                        0,
-                        {
-                            "product_id": product_id,
-                            "product_qty": 1,
-                            "price_unit": 600.0,
-                            "taxes_id": [(5, 0, 0)],
-                            "analytic_distribution": {str(account_id): 100},
-                        },
-                    )
-                ],
-            },
+            _order_vals(company_id, vendor_id, product_id, account_id),
         )
         for _login in logins
     ]
