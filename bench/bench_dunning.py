@@ -9,27 +9,110 @@ and one posted invoice made with the ORM (creating 100,000 invoices through
 the ORM would take hours); the run itself is the real one, mails included
 (rendered in the customer's language and queued as ``mail.mail``).
 
-The customer statement (a PDF per mail, rendered by wkhtmltopdf) is switched
-off on the levels for those runs; its cost is measured apart, on a backlog of
-STATEMENT_CUSTOMERS customers run with and without it.
+The daily run is measured three times on the same data (a savepoint rolled
+back between them): the customer statement PDF switched off on the levels,
+on and rendered in the run (one wkhtmltopdf run per batch of customers,
+cut per customer), and on and left to the mail queue (the cron's way: the
+run marks the mails, the queue renders a queue batch's statements in one
+wkhtmltopdf run before they leave; its figure is measured apart, without
+the SMTP part).
+
+wkhtmltopdf fetches the report's CSS from Odoo's URL (report.url, else
+web.base.url): the bench starts a real Odoo server on the bench database
+on a free port (as tests/conftest.py does) and points report.url at it
+inside the rolled-back transaction, so that the PDFs are rendered as in
+production. BENCH_DUNNING_SERVER=0 skips the server (wkhtmltopdf then
+renders without the stylesheets).
 
 Everything runs in one transaction that is rolled back.
 """
 
+import contextlib
 import os
 import resource
+import socket
+import subprocess
+import sys
+import tempfile
 import time
+import urllib.request
 from datetime import date, timedelta
+from pathlib import Path
 
 from common import bench_env, init_odoo, report
 
 from odoo import Command
-from odoo.tools import SQL
+from odoo.tools import SQL, split_every
 
 CUSTOMERS = int(os.environ.get("BENCH_DUNNING_CUSTOMERS", 10000))
 INVOICES = int(os.environ.get("BENCH_DUNNING_INVOICES", 100000))
 BACKLOG_CUSTOMERS = int(os.environ.get("BENCH_DUNNING_BACKLOG", 1000))
-STATEMENT_CUSTOMERS = int(os.environ.get("BENCH_DUNNING_STATEMENT", 20))
+STATEMENT_CUSTOMERS = int(os.environ.get("BENCH_DUNNING_STATEMENT", 200))
+SERVER = os.environ.get("BENCH_DUNNING_SERVER", "1") != "0"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextlib.contextmanager
+def _asset_server():
+    """A real Odoo server on the bench database (threaded, no cron) that
+    serves the report's stylesheets to wkhtmltopdf; yields its URL (None
+    with BENCH_DUNNING_SERVER=0)."""
+    if not SERVER:
+        yield None
+        return
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    db = os.environ["IC_BENCH_DB"]
+    cmd = [
+        sys.executable,
+        os.path.join(os.environ.get("ODOO_SRC", "/opt/odoo18"), "odoo-bin"),
+        "-c",
+        str(ROOT / "odoo.conf"),
+        "--addons-path",
+        os.environ["IC_ADDONS_PATH"],
+        "--data-dir",
+        os.environ.get("IC_DATA_DIR", str(ROOT / ".odoo-data")),
+        "-d",
+        db,
+        f"--db-filter=^{db}$",
+        "--http-interface=127.0.0.1",
+        f"--http-port={port}",
+        "--workers=0",
+        "--max-cron-threads=0",
+        "--log-level=warn",
+    ]
+    url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                if proc.poll() is not None:
+                    log.seek(0)
+                    raise RuntimeError(f"Odoo exited: {log.read().decode()[-2000:]}")
+                try:
+                    urllib.request.urlopen(f"{url}/web/login", timeout=5)  # noqa: S310
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.5)
+            print(f"asset server for wkhtmltopdf: {url}")
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _report_url(env, url):
+    """wkhtmltopdf fetches the stylesheets from ``url`` (this transaction)."""
+    if url:
+        env["ir.config_parameter"].set_param("report.url", url)
 
 
 def _statements(env, attach):
@@ -207,17 +290,58 @@ def _set_yesterday(env, partners):
     env.invalidate_all()
 
 
-def _run(env, partners):
+def _run(env, partners, defer=False):
     env.flush_all()
     env.invalidate_all()
     before = env.cr.sql_log_count
     start = time.perf_counter()
-    summary = env["res.partner"]._dunning_run(env.company, partners)
+    summary = env["res.partner"]._dunning_run(
+        env.company, partners, defer_statements=defer
+    )
     env.flush_all()
     return summary, env.cr.sql_log_count - before, time.perf_counter() - start
 
 
+def _queue(env, mail_ids):
+    """What the mail queue does before the mails leave: the pending
+    statements, by queue batches (mail.mail.queue.batch.size, 1,000)."""
+    env.flush_all()
+    env.invalidate_all()
+    before = env.cr.sql_log_count
+    start = time.perf_counter()
+    attached = 0
+    for batch in split_every(1000, mail_ids):
+        attached += env["mail.mail"].browse(batch)._credit_dunning_attach_statements()
+    env.flush_all()
+    return attached, env.cr.sql_log_count - before, time.perf_counter() - start
+
+
+def _statements_attached(env, mail_ids):
+    """Mails carrying their own dunning's statement (and no other)."""
+    mails = env["mail.mail"].browse(mail_ids)
+    own = 0
+    for mail in mails:
+        attachments = mail.attachment_ids
+        if (
+            len(attachments) == 1
+            and attachments.res_model == "credit.dunning"
+            and attachments.res_id == mail.res_id
+            and attachments.raw[:5] == b"%PDF-"
+        ):
+            own += 1
+    return own
+
+
+def _rss():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def bench_dunning():
+    with _asset_server() as url:
+        _bench(url)
+
+
+def _bench(url):
     # After init_odoo(): the addons path is known only then.
     from odoo.addons.credit_rating.models.res_partner_dunning import (  # noqa: PLC0415
         DUNNING_BATCH_SIZE,
@@ -245,7 +369,7 @@ def bench_dunning():
         summary, queries, seconds = _run(env, partners)
         rows.append(
             _row(
-                "backlog, first run",
+                "backlog, first run (no statement)",
                 BACKLOG_CUSTOMERS * 10,
                 summary,
                 queries,
@@ -254,10 +378,13 @@ def bench_dunning():
             )
         )
     # 2. A daily run at full size: due dates spread over a year, the levels
-    #    as the dunning left them yesterday; then the same day again.
+    #    as the dunning left them yesterday; without the statements, with
+    #    them rendered in the run, with them left to the mail queue (each on
+    #    the same data: a savepoint rolled back); then the same day again.
+    notes = []
     with bench_env() as env:
         env = env(context={"tracking_disable": True})
-        _statements(env, False)
+        _report_url(env, url)
         start = time.perf_counter()
         partners = _data(env, CUSTOMERS, INVOICES, spread=365)
         _set_yesterday(env, partners)
@@ -266,65 +393,116 @@ def bench_dunning():
             f"(SQL copies, {time.perf_counter() - start:.1f} s)"
         )
         batches = -(-len(partners) // DUNNING_BATCH_SIZE)
-        mails_before = env["mail.mail"].search_count([])
-        summary, queries, seconds = _run(env, partners)
-        mails = env["mail.mail"].search_count([]) - mails_before
-        rows.append(_row("daily run", INVOICES, summary, queries, batches, seconds))
-        summary, queries, seconds = _run(env, partners)
-        rows.append(
-            _row("same day again", INVOICES, summary, queries, batches, seconds)
-        )
-        summary, queries, seconds = _run(env, None)
-        rows.append(
-            _row(
-                "same day, all candidates", INVOICES, summary, queries, batches, seconds
+        env.flush_all()
+        for variant in ("off", "in the run", "to the mail queue"):
+            env.cr.execute("SAVEPOINT bench_daily")
+            _statements(env, variant != "off")
+            env.flush_all()
+            last_mail = env["mail.mail"].search([], order="id desc", limit=1).id or 0
+            summary, queries, seconds = _run(
+                env, partners, defer=variant == "to the mail queue"
             )
-        )
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            mail_ids = env["mail.mail"].search([("id", ">", last_mail)], order="id").ids
+            rows.append(
+                _row(
+                    f"daily run, statements {variant}",
+                    INVOICES,
+                    summary,
+                    queries,
+                    batches,
+                    seconds,
+                )
+            )
+            if variant == "to the mail queue":
+                attached, q_queries, q_seconds = _queue(env, mail_ids)
+                notes.append(
+                    f"mail queue, before sending: {attached} statements attached "
+                    f"in {q_seconds:.1f} s, {q_queries} queries "
+                    f"({q_seconds / max(attached, 1) * 1000:.0f} ms a statement)"
+                )
+            if variant != "off":
+                notes.append(
+                    f"statements {variant}: {_statements_attached(env, mail_ids)} "
+                    f"of {len(mail_ids)} mails carry their own customer's PDF; "
+                    f"peak memory so far {_rss():.0f} MB"
+                )
+            else:
+                notes.append(
+                    f"mail.mail queued by the daily run: {len(mail_ids)}; "
+                    f"peak memory so far {_rss():.0f} MB"
+                )
+                summary, queries, seconds = _run(env, partners)
+                rows.append(
+                    _row("same day again", INVOICES, summary, queries, batches, seconds)
+                )
+                summary, queries, seconds = _run(env, None)
+                rows.append(
+                    _row(
+                        "same day, all candidates",
+                        INVOICES,
+                        summary,
+                        queries,
+                        batches,
+                        seconds,
+                    )
+                )
+            env.cr.execute("ROLLBACK TO SAVEPOINT bench_daily")
+            env.invalidate_all()
     report(f"Dunning runs (batches of {DUNNING_BATCH_SIZE} customers)", rows, headers)
-    print(f"mail.mail queued by the daily run: {mails}; peak memory: {rss:.0f} MB")
-    # 3. Queries of one batch of 500 customers: 10 or 30 invoices each.
+    for note in notes:
+        print(note)
+    # 3. Queries of one batch of 500 customers: 10 or 30 invoices each,
+    #    with the statements rendered in the run.
     rows = []
     for per_customer in (10, 30):
-        with bench_env() as env:
-            env = env(context={"tracking_disable": True})
-            _statements(env, False)
-            partners = _data(env, 500, 500 * per_customer)
-            summary, queries, seconds = _run(env, partners)
-            rows.append((500, 500 * per_customer, summary["sent"], queries, seconds))
+        for attach in (False, True):
+            with bench_env() as env:
+                env = env(context={"tracking_disable": True})
+                _report_url(env, url)
+                _statements(env, attach)
+                partners = _data(env, 500, 500 * per_customer)
+                summary, queries, seconds = _run(env, partners)
+                rows.append(
+                    (
+                        500,
+                        500 * per_customer,
+                        "in the run" if attach else "off",
+                        summary["sent"],
+                        queries,
+                        seconds,
+                    )
+                )
     report(
         "One batch of 500 customers, every one dunned",
         rows,
-        ("customers", "open invoices", "sent", "queries", "seconds"),
+        ("customers", "open invoices", "statements", "sent", "queries", "seconds"),
     )
-    # 4. The customer statement: the same backlog with and without it.
+    # 4. The customer statement's cost: a backlog with and without it.
     rows = []
     figures = {}
     for attach in (False, True):
         with bench_env() as env:
             env = env(context={"tracking_disable": True})
+            _report_url(env, url)
             _statements(env, attach)
             partners = _data(env, STATEMENT_CUSTOMERS, STATEMENT_CUSTOMERS * 10)
+            last_mail = env["mail.mail"].search([], order="id desc", limit=1).id or 0
             summary, queries, seconds = _run(env, partners)
-            attachments = env["ir.attachment"].search_count(
-                [
-                    ("res_model", "=", "mail.message"),
-                    ("name", "=like", "Customer Statement - %"),
-                ]
-            )
+            mail_ids = env["mail.mail"].search([("id", ">", last_mail)]).ids
             figures[attach] = (summary["sent"], queries, seconds)
             rows.append(
                 (
                     "with statement PDF" if attach else "without statement",
                     STATEMENT_CUSTOMERS,
                     summary["sent"],
-                    attachments,
+                    _statements_attached(env, mail_ids),
                     queries,
                     seconds,
                 )
             )
     report(
-        "Customer statement attached to the dunning mails (backlog, one batch)",
+        "Customer statement attached to the dunning mails (backlog, rendered "
+        "in the run)",
         rows,
         ("run", "customers", "sent", "statements", "queries", "seconds"),
     )
@@ -332,9 +510,10 @@ def bench_dunning():
     if sent:
         print(
             "statement per mail: "
-            f"{(queries - figures[False][1]) / sent:.1f} queries, "
-            f"{(seconds - figures[False][2]) / sent:.2f} s"
+            f"{(queries - figures[False][1]) / sent:.2f} queries, "
+            f"{(seconds - figures[False][2]) / sent * 1000:.0f} ms"
         )
+    print(f"peak memory: {_rss():.0f} MB")
 
 
 def _row(name, invoices, summary, queries, batches, seconds):

@@ -10,4 +10,5 @@ from . import sale_order_line
 from . import sale_order
 from . import credit_dunning_level
 from . import credit_dunning
+from . import credit_dunning_mail
 from . import res_partner_dunning

@@ -1,8 +1,7 @@
-import base64
 import logging
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError
 
 _logger = logging.getLogger(__name__)
 
@@ -48,6 +47,11 @@ class CreditDunning(models.Model):
         help="Why the customer statement could not be attached to the mail "
         "(the mail was sent without it).",
     )
+    statement_pending = fields.Boolean(
+        readonly=True,
+        help="The customer statement is rendered when the mail leaves (by the "
+        "mail queue, one PDF engine run for the queue's batch).",
+    )
     message_id = fields.Many2one(
         "mail.message",
         compute="_compute_message_id",
@@ -75,47 +79,84 @@ class CreditDunning(models.Model):
     def _process_attachments_for_template_post(self, mail_template):
         """Attach the customer statement (PDF) to the mails of the dunnings
         whose level asks for it: the hook of ``mail.template`` for
-        attachments computed per record (one rendering per mail).
-
-        Without a PDF engine the mails go without it: a warning in the server
-        log and a note on the dunnings.
+        attachments computed per record. The statement is the dunning's own
+        attachment (``_statement_attach``): rendered here when the run has not
+        rendered it yet. The dunnings whose statement is left to the mail
+        queue (``statement_pending``) get it there
+        (``mail.mail._credit_dunning_attach_statements``).
         """
-        result = {}
+        attachments = self.filtered(
+            lambda d: not d.statement_pending
+        )._statement_attach()
+        return {
+            dunning_id: {"attachment_ids": [attachment_id]}
+            for dunning_id, attachment_id in attachments.items()
+        }
+
+    def _statement_attach(self):
+        """Render and keep the customer statements of these dunnings (those
+        whose level attaches it and that have none yet): one PDF engine run
+        per company for all of them, one attachment each on the dunning.
+
+        Without a PDF engine, or when a statement cannot be rendered, the
+        mails go without it: a warning in the server log and a note on the
+        dunnings.
+
+        :return: {dunning id: attachment id} of the statements of these
+            dunnings
+        """
         dunnings = self.filtered("level_id.attach_statement")
         report = self.env.ref(
             "credit_rating.action_report_customer_statement", raise_if_not_found=False
         )
         if not dunnings or not report:
+            return {}
+        Attachment = self.env["ir.attachment"].sudo()
+        result = {
+            attachment["res_id"]: attachment["id"]
+            for attachment in Attachment.search_read(
+                [("res_model", "=", self._name), ("res_id", "in", dunnings.ids)],
+                ["res_id"],
+                order="id",
+            )
+        }
+        dunnings = dunnings.filtered(lambda d: d.id not in result)
+        if not dunnings:
             return result
-        Report = self.env["ir.actions.report"].sudo()
         failed = {}
-        if Report.get_wkhtmltopdf_state() == "install":
+        if self.env["ir.actions.report"].get_wkhtmltopdf_state() == "install":
             failed[self.env._("no PDF engine (wkhtmltopdf) on the server")] = dunnings
             dunnings = dunnings.browse()
-        for dunning in dunnings:
-            partner = dunning.partner_id.commercial_partner_id
-            lang = partner.lang or self.env.lang
-            report_env = Report.with_company(dunning.company_id).with_context(lang=lang)
-            try:
-                content, extension = report_env._render_qweb_pdf(report, partner.ids)
-            except UserError as error:
-                reason = str(error)
-            else:
-                reason = (
-                    None
-                    if content
-                    else self.env._("the PDF engine returned no document")
+        vals_list = []
+        Statement = self.env["report.credit_rating.report_customer_statement"].sudo()
+        for company in dunnings.company_id:
+            company_dunnings = dunnings.filtered(lambda d, c=company: d.company_id == c)
+            contents = Statement.with_company(company)._render_statements(
+                company_dunnings.partner_id.commercial_partner_id
+            )
+            for dunning in company_dunnings:
+                partner = dunning.partner_id.commercial_partner_id
+                content, extension = contents.get(partner.id, (None, None))
+                if not content:
+                    reason = self.env._("the PDF engine returned no document")
+                    failed.setdefault(reason, dunning.browse())
+                    failed[reason] |= dunning
+                    continue
+                lang = partner.lang or self.env.lang
+                name = partner.with_context(lang=lang)._credit_statement_filename()
+                vals_list.append(
+                    {
+                        "name": f"{name}.{extension}",
+                        "raw": content,
+                        "mimetype": "application/pdf"
+                        if extension == "pdf"
+                        else "text/html",
+                        "res_model": self._name,
+                        "res_id": dunning.id,
+                    }
                 )
-            if reason:
-                failed.setdefault(reason, dunning.browse())
-                failed[reason] |= dunning
-                continue
-            name = partner.with_context(lang=lang)._credit_statement_filename()
-            result[dunning.id] = {
-                "attachments": [
-                    (f"{name}.{extension}", base64.b64encode(content)),
-                ]
-            }
+        for attachment in Attachment.create(vals_list):
+            result[attachment.res_id] = attachment.id
         for reason, failed_dunnings in failed.items():
             note = self.env._(
                 "Customer statement not attached: %(reason)s.", reason=reason

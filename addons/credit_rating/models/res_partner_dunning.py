@@ -147,7 +147,8 @@ class ResPartner(models.Model):
     @api.model
     def _cron_dunning_run(self):
         """Daily: the dunning of every company with levels, committed after each
-        batch of customers so that a crash loses no sent state."""
+        batch of customers so that a crash loses no sent state; the customer
+        statements are rendered by the mail queue when the mails leave."""
         companies = self.env["credit.dunning.level"].sudo().search([]).company_id
         for company in companies:
             self.sudo().with_company(company)._dunning_run(company, commit=True)
@@ -161,9 +162,18 @@ class ResPartner(models.Model):
         )
 
     @api.model
-    def _dunning_run(self, company, partners=None, commit=False):
+    def _dunning_run(self, company, partners=None, commit=False, defer_statements=None):
         """The dunning of ``partners`` (None: every candidate) in ``company``,
-        by batches of customers; runs as superuser."""
+        by batches of customers; runs as superuser.
+
+        :param commit: commit after each batch (the cron)
+        :param defer_statements: leave the customer statements to the mail
+            queue, which renders them when the mails leave (default: as
+            ``commit``); otherwise they are rendered in the run, one PDF
+            engine run per batch, and the queued mails carry them
+        """
+        if defer_statements is None:
+            defer_statements = commit
         self = self.sudo().with_company(company)
         summary = self._dunning_summary()
         levels = self.env["credit.dunning.level"]._levels_by_company(company)[
@@ -185,7 +195,9 @@ class ResPartner(models.Model):
         )
         done = 0
         for batch in split_every(DUNNING_BATCH_SIZE, ids):
-            self.browse(batch)._dunning_run_batch(company, levels, today, summary)
+            self.browse(batch)._dunning_run_batch(
+                company, levels, today, summary, defer_statements
+            )
             done += len(batch)
             if auto_commit:
                 self.env["ir.cron"]._notify_progress(
@@ -275,7 +287,9 @@ class ResPartner(models.Model):
             result.setdefault(row["partner_id"], []).append(row)
         return result
 
-    def _dunning_run_batch(self, company, levels, today, summary):
+    def _dunning_run_batch(
+        self, company, levels, today, summary, defer_statements=False
+    ):
         """One batch of the run: a constant number of queries whatever the
         number of customers, invoices and history."""
         currency = company.currency_id
@@ -368,7 +382,7 @@ class ResPartner(models.Model):
         for level, partners in partner_levels.items():
             partners.write({"dunning_level_id": level.id})
         summary["invoices"] += sum(len(moves) for moves in raises.values())
-        dunnings = self._dunning_communicate(dunning_vals, summary)
+        dunnings = self._dunning_communicate(dunning_vals, summary, defer_statements)
         self._dunning_escalate(holds, lifts, summary)
         return dunnings
 
@@ -392,9 +406,11 @@ class ResPartner(models.Model):
                 ["dunning_level_id", "dunning_date"]
             )
 
-    def _dunning_communicate(self, dunning_vals, summary):
+    def _dunning_communicate(self, dunning_vals, summary, defer_statements=False):
         """Record the communications, queue their mails (one batch per
-        template), log them and schedule the levels' activities."""
+        template) with the customer statements (rendered here, or when the
+        mails leave if ``defer_statements``), log them and schedule the
+        levels' activities."""
         if not dunning_vals:
             return self.env["credit.dunning"]
         dunnings = self.env["credit.dunning"].sudo().create(dunning_vals)
@@ -414,6 +430,16 @@ class ResPartner(models.Model):
                 to_send.setdefault(template, []).append(dunning.id)
         for reason, ids in skipped.items():
             dunnings.browse(ids).write({"state": "skipped", "skip_reason": reason})
+        with_statement = dunnings.browse(
+            [dunning_id for ids in to_send.values() for dunning_id in ids]
+        ).filtered("level_id.attach_statement")
+        if defer_statements:
+            # The mail queue renders them (mail.mail._credit_dunning_attach_statements).
+            with_statement.write({"statement_pending": True})
+        else:
+            # The batch's statements in one PDF engine run; the mails pick
+            # them up (credit.dunning._process_attachments_for_template_post).
+            with_statement._statement_attach()
         for template, ids in to_send.items():
             template.sudo().send_mail_batch(ids)
         summary["sent"] += sum(len(ids) for ids in to_send.values())

@@ -34,8 +34,11 @@ class TestCustomerStatement(DunningCommon):
         )
         # Under tests Odoo renders the report as HTML instead of PDF.
         self.assertIn(invoice.name, attachment.raw.decode())
-        self.assertEqual(attachment.res_model, "mail.message")
-        self.assertEqual(attachment.res_id, mail.mail_message_id.id)
+        # The statement is the dunning's (kept with the history once the
+        # mail is sent and deleted).
+        self.assertEqual(attachment.res_model, "credit.dunning")
+        self.assertEqual(attachment.res_id, dunning.id)
+        self.assertEqual(mail.mail_message_id.attachment_ids, attachment)
         self.assertFalse(dunning.statement_note)
 
     def test_level_without_statement(self):
