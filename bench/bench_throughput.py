@@ -242,6 +242,7 @@ def _best(runs):
 
 def main():
     table, failed, incomplete = [], [], False
+    load_start = os.getloadavg()[0]
     with (
         _started(os.environ["IC_BENCH_PLAIN_DB"], False) as plain,
         _started(os.environ["IC_BENCH_DB"], True) as addons,
@@ -284,6 +285,11 @@ def main():
             "failed p/a",
             "retried p/a",
         ),
+    )
+    print(
+        f"load average (1 min) of the machine: {load_start:.1f} at the start, "
+        f"{os.getloadavg()[0]:.1f} at the end; requests given up after Odoo's "
+        "retries show in 'failed'"
     )
     for failure in failed[:3]:
         print(f"failure: {failure}")
