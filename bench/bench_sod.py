@@ -8,8 +8,9 @@ risks over 20 functions: queries and seconds.
 (res.users write) with no risk at all, and with the 50 risks and 1,000
 users, against plain Odoo (the same write on the plain database).
 
-(c) The transaction rules at posting: queries one outgoing payment's posting
-costs with the rules off and on (and nothing to refuse).
+(c) The transaction rules at posting: queries one outgoing payment's and one
+vendor bill's posting cost with the rules off and on (and nothing to
+refuse).
 
 Everything is rolled back.
 """
@@ -143,13 +144,21 @@ def matrix_and_grants():
 
 
 def payments():
+    """Queries of one posting with the transaction rules off and on: an
+    outgoing payment (sod_bill_payment, sod_bank_payment) and a vendor bill
+    of a purchase order (sod_po_bill); nothing to refuse."""
     rows = []
     with bench_env() as env:
         company = env.company
         partner = env["res.partner"].create({"name": "Bench SoD Vendor"})
+        product = env["product.product"].create(
+            {"name": "Bench SoD Item", "purchase_method": "purchase"}
+        )
         env["control.approval.rule"].search([]).active = False
+        # The purchase's requester (admin) is not the one who posts its bill.
+        buyer = env.ref("base.user_admin")
 
-        def post():
+        def post_payment():
             payment = env["account.payment"].create(
                 {
                     "payment_type": "outbound",
@@ -160,14 +169,54 @@ def payments():
             )
             return measure(env, payment.action_post)
 
-        for label, on in (("rules off", False), ("rules on", True)):
-            company.write(
-                {"sod_bill_payment": on, "sod_bank_payment": on, "sod_po_bill": on}
+        def post_bill():
+            order = (
+                env["purchase.order"]
+                .with_user(buyer)
+                .create(
+                    {
+                        "partner_id": partner.id,
+                        "user_id": buyer.id,
+                        "order_line": [
+                            Command.create(
+                                {
+                                    "product_id": product.id,
+                                    "product_qty": 1,
+                                    "price_unit": 10,
+                                }
+                            )
+                        ],
+                    }
+                )
             )
-            post()
-            runs = sorted(post()[1:] for _run in range(3))
+            order.button_confirm()
+            order = order.with_env(env)
+            order.action_create_invoice()
+            bill = order.invoice_ids
+            bill.invoice_date = bill.date
+            return measure(env, bill.action_post)
+
+        for work, post in (
+            ("post one outgoing payment", post_payment),
+            ("post one vendor bill of a purchase order", post_bill),
+        ):
+            figures = {}
+            for on in (False, True):
+                company.write(
+                    {"sod_bill_payment": on, "sod_bank_payment": on, "sod_po_bill": on}
+                )
+                post()
+                runs = sorted(post()[1:] for _run in range(3))
+                figures[on] = runs[0][0], runs[1][1] * 1000
             rows.append(
-                (f"post one outgoing payment, {label}", runs[0][0], runs[1][1] * 1000)
+                (
+                    work,
+                    figures[False][0],
+                    figures[True][0],
+                    f"{figures[True][0] - figures[False][0]:+d}",
+                    figures[False][1],
+                    figures[True][1],
+                )
             )
     return rows
 
@@ -180,9 +229,10 @@ def main():
         ["work", "queries", "ms"],
     )
     report(
-        "Transaction rules at posting",
+        "Transaction rules at posting (sod_bill_payment, sod_bank_payment, "
+        "sod_po_bill): off against on, nothing to refuse",
         payments(),
-        ["work", "queries", "ms"],
+        ["work", "queries off", "queries on", "diff", "ms off", "ms on"],
     )
 
 

@@ -4,6 +4,9 @@
 # Odoo database with sale_management, purchase and account only. The
 # benchmarks roll back what they create; the databases are kept between runs
 # (BENCH_FRESH=1 recreates them). BENCH=bench/bench_x.py runs one file.
+# bench/bench_throughput.py starts prefork servers (--workers) on throw-away
+# copies of both databases (createdb -T) and drives parallel XML-RPC clients;
+# BENCH_WORKERS, BENCH_CLIENTS, BENCH_ORDERS_PER_CLIENT, BENCH_ROUNDS tune it.
 . "$(dirname "$0")/common.sh"
 BENCH_DB=${BENCH_DB:-ic_bench}
 setup_all

@@ -21,6 +21,14 @@ CREDIT_PROTECTED_FIELDS = (
 )
 # Fields only the scoring engine writes (as superuser).
 CREDIT_ENGINE_FIELDS = ("credit_grade", "credit_score", "credit_score_date")
+# What the credit check reads of a commercial partner: (key, field).
+CREDIT_CHECK_FIELDS = (
+    ("limit", "credit_limit"),
+    ("hold", "credit_hold"),
+    ("hold_dunning", "credit_hold_dunning"),
+    ("grade", "credit_grade"),
+    ("strategic", "credit_strategic"),
+)
 
 
 class ResPartner(models.Model):
@@ -262,59 +270,71 @@ class ResPartner(models.Model):
         """
         company = self.env.company
         ids = self.commercial_partner_id.ids
+        if not ids:
+            return {}
+        # Flush everything at once: flushing only the fields read here would
+        # split the pending updates of the orders being confirmed in two.
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            self._credit_exposure_query(
+                company, SQL("%s", tuple(ids)), fields.Date.context_today(self)
+            )
+        )
+        return self._credit_exposure_fold(company, rows, ids)
+
+    @api.model
+    def _credit_exposure_query(self, company, ids, today):
+        """SQL of the exposure buckets, rows ``(bucket, partner_id, amount,
+        overdue)``, of the commercial partners ``ids`` (SQL: a tuple or a
+        sub-select) in ``company``.
+
+        One statement, one grouped sub-query per bucket. Receivables come
+        from open_totals_query, the totals of the definition of open and
+        overdue that the aging report and the dunning share (credits netted,
+        oldest debits first). The ORM equivalents (gross lines) are
+        _credit_receivable_domain, _credit_order_line_domain and
+        _credit_draft_invoice_domain (used by the drill-down actions).
+        """
+        return SQL(
+            """
+            SELECT 'receivable', o.partner_id, o.open_amount, o.overdue_amount
+              FROM (%(open_totals)s) o
+            UNION ALL
+            SELECT 'order', p.commercial_partner_id, SUM(sol.credit_open_amount), 0
+              FROM sale_order_line sol
+              JOIN res_partner p ON p.id = sol.order_partner_id
+             WHERE sol.company_id = %(company)s
+               AND p.commercial_partner_id IN %(ids)s
+               AND sol.state = 'sale'
+               AND sol.credit_open_amount != 0
+          GROUP BY p.commercial_partner_id
+            UNION ALL
+            SELECT 'draft', m.commercial_partner_id, SUM(m.amount_total_signed), 0
+              FROM account_move m
+             WHERE m.company_id = %(company)s
+               AND m.commercial_partner_id IN %(ids)s
+               AND m.state = 'draft'
+               AND m.move_type = 'out_invoice'
+          GROUP BY m.commercial_partner_id
+            """,
+            company=company.id,
+            ids=ids,
+            open_totals=open_totals_query(
+                SQL("l.company_id = %s AND l.partner_id IN %s", company.id, ids),
+                today,
+            ),
+        )
+
+    @api.model
+    def _credit_exposure_fold(self, company, rows, ids):
+        """``{partner_id: buckets}`` of ``ids`` from the rows of
+        :meth:`_credit_exposure_query`."""
         result = {
             pid: dict.fromkeys(
                 ("receivable", "overdue", "order", "draft", "exposure"), 0.0
             )
             for pid in ids
         }
-        if not ids:
-            return result
-        # One statement, one grouped sub-query per bucket. Receivables come
-        # from open_totals_query, the totals of the definition of open and
-        # overdue that the aging report and the dunning share (credits
-        # netted, oldest debits first). The ORM equivalents (gross lines) are
-        # _credit_receivable_domain, _credit_order_line_domain and
-        # _credit_draft_invoice_domain (used by the drill-down actions).
-        # Flush everything at once: flushing only the fields read here would
-        # split the pending updates of the orders being confirmed in two.
-        self.env.flush_all()
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT 'receivable', o.partner_id, o.open_amount, o.overdue_amount
-                  FROM (%(open_totals)s) o
-                UNION ALL
-                SELECT 'order', p.commercial_partner_id, SUM(sol.credit_open_amount), 0
-                  FROM sale_order_line sol
-                  JOIN res_partner p ON p.id = sol.order_partner_id
-                 WHERE sol.company_id = %(company)s
-                   AND p.commercial_partner_id IN %(ids)s
-                   AND sol.state = 'sale'
-                   AND sol.credit_open_amount != 0
-              GROUP BY p.commercial_partner_id
-                UNION ALL
-                SELECT 'draft', m.commercial_partner_id, SUM(m.amount_total_signed), 0
-                  FROM account_move m
-                 WHERE m.company_id = %(company)s
-                   AND m.commercial_partner_id IN %(ids)s
-                   AND m.state = 'draft'
-                   AND m.move_type = 'out_invoice'
-              GROUP BY m.commercial_partner_id
-                """,
-                company=company.id,
-                ids=tuple(ids),
-                today=fields.Date.context_today(self),
-                open_totals=open_totals_query(
-                    SQL(
-                        "l.company_id = %s AND l.partner_id IN %s",
-                        company.id,
-                        tuple(ids),
-                    ),
-                    fields.Date.context_today(self),
-                ),
-            )
-        )
         for bucket, pid, amount, overdue in rows:
             if pid in result:
                 result[pid][bucket] += amount or 0.0
@@ -325,6 +345,129 @@ class ResPartner(models.Model):
                 values["receivable"] + values["order"] + values["draft"]
             )
         return result
+
+    @api.model
+    def _credit_locked_check_data(self, partner_ids):
+        """Lock the commercial partners of ``partner_ids`` (customers of the
+        orders under check, contacts included) and read everything their
+        credit check needs, in one statement, in the current company.
+
+        The lock rewrites their rows (``write_date = write_date``, as
+        ``control.log._lock_for_check`` does): a second transaction checking
+        the same customer waits for the first one and then, under Odoo's
+        REPEATABLE READ isolation, fails with a serialization error and is
+        retried, seeing what the first one committed. A write lock, not a
+        ``SELECT ... FOR UPDATE``, which would let the second one read its
+        older snapshot. Every part of the statement reads the transaction's
+        snapshot, so the lock in a sub-statement guards the exposure read
+        with it as a separate statement would.
+
+        :return: ``(commercial, data)``: ``{partner id: commercial partner
+            id}`` and ``{commercial partner id: values}``, values being the
+            buckets of :meth:`_credit_exposure_data` and the partner's
+            ``limit``, ``hold``, ``hold_dunning``, ``grade``, ``strategic``
+            and the ``blocked_grades`` of the company (see
+            :meth:`_credit_partner_values`)
+        """
+        company = self.env.company
+        if not partner_ids:
+            return {}, {}
+        partners = self.sudo().with_company(company)
+        # Pending changes of the documents counted in the exposure.
+        self.env.flush_all()
+        info = SQL(
+            "jsonb_build_object(%s)",
+            SQL(", ").join(
+                SQL("%s::text, %s", key, partners._field_to_sql("p", fname))
+                for key, fname in CREDIT_CHECK_FIELDS
+            ),
+        )
+        # The policies of the active scorecard (credit.scorecard._get_active:
+        # the latest active one of the company) that block a grade.
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH contact AS (
+                    SELECT id, commercial_partner_id
+                      FROM res_partner
+                     WHERE id IN %(partner_ids)s
+                ), locked AS (
+                    UPDATE res_partner p
+                       SET write_date = p.write_date
+                     WHERE p.id IN (SELECT commercial_partner_id FROM contact)
+                 RETURNING p.id, %(info)s AS info
+                )
+                SELECT e.bucket, e.partner_id, e.amount, e.overdue, NULL::jsonb
+                  FROM (%(exposure)s) e(bucket, partner_id, amount, overdue)
+                UNION ALL
+                SELECT 'contact', id, 0, 0, to_jsonb(commercial_partner_id)
+                  FROM contact
+                UNION ALL
+                SELECT 'partner', id, 0, 0, info FROM locked
+                UNION ALL
+                SELECT 'blocked_grade', NULL, 0, 0, to_jsonb(pol.grade)
+                  FROM credit_grade_policy pol
+                 WHERE pol.block_confirmation
+                   AND pol.scorecard_id = (
+                       SELECT s.id FROM credit_scorecard s
+                        WHERE s.company_id = %(company)s AND s.active
+                     ORDER BY s.id DESC LIMIT 1)
+                """,
+                partner_ids=tuple(partner_ids),
+                info=info,
+                company=company.id,
+                exposure=self._credit_exposure_query(
+                    company,
+                    SQL("(SELECT commercial_partner_id FROM contact)"),
+                    self._credit_today(),
+                ),
+            )
+        )
+        commercial, partner_rows, grades, exposure_rows = {}, {}, set(), []
+        for bucket, pid, amount, overdue, extra in rows:
+            if bucket == "contact":
+                commercial[pid] = extra
+            elif bucket == "partner":
+                partner_rows[pid] = extra
+            elif bucket == "blocked_grade":
+                grades.add(extra)
+            else:
+                exposure_rows.append((bucket, pid, amount, overdue))
+        data = self._credit_exposure_fold(company, exposure_rows, partner_rows)
+        grades |= company._credit_blocked_grades()
+        for pid, values in partner_rows.items():
+            data[pid].update(
+                limit=float(values["limit"] or 0.0),
+                hold=bool(values["hold"]),
+                hold_dunning=bool(values["hold_dunning"]),
+                grade=values["grade"] or False,
+                strategic=bool(values["strategic"]),
+                blocked_grades=grades,
+            )
+        return commercial, data
+
+    def _credit_partner_values(self):
+        """The credit fields of this commercial partner that the check reads,
+        through the ORM (what :meth:`_credit_locked_check_data` reads in SQL)."""
+        self.ensure_one()
+        partner = self.sudo()
+        grade = partner.credit_grade or False
+        return {
+            "limit": partner._credit_limit(),
+            "hold": partner.credit_hold,
+            "hold_dunning": partner.credit_hold_dunning,
+            "grade": grade,
+            "strategic": partner.credit_strategic,
+            "blocked_grades": partner._credit_blocked_grades() if grade else set(),
+        }
+
+    def _credit_today(self):
+        """Today as the user sees it (``fields.Date.context_today``). Without a
+        time zone in the context (XML-RPC calls), the user's own, from
+        ``res.users.context_get`` (cached, as for the web client's context):
+        no read of the user's partner at each credit check."""
+        tz = self.env.context.get("tz") or self.env.user.context_get().get("tz")
+        return fields.Date.context_today(self.with_context(tz=tz or "UTC"))
 
     @api.model
     def _credit_order_line_domain(self, company, partner_ids):
@@ -362,23 +505,30 @@ class ResPartner(models.Model):
     def _credit_evaluate(self, amount, data=None, exposure=None):
         """Check ``amount`` (company currency) against the credit rules.
 
-        :param data: precomputed exposure buckets of the commercial partner
+        :param data: precomputed exposure buckets of the commercial partner,
+            with its credit fields too when they come from
+            :meth:`_credit_locked_check_data` (``self`` is then that
+            commercial partner and nothing is read unless the check fails)
         :param exposure: exposure to use instead of the computed one (orders of
             the same batch already counted)
         :return: dict (see :meth:`credit_check`)
         """
         self.ensure_one()
-        partner = self.commercial_partner_id.sudo()
+        if data is not None and "limit" in data:
+            partner = self.sudo()
+        else:
+            partner = self.commercial_partner_id.sudo()
+            if data is None:
+                data = partner._credit_exposure_data()[partner.id]
+            data = dict(data, **partner._credit_partner_values())
         company = self.env.company
-        if data is None:
-            data = partner._credit_exposure_data()[partner.id]
         if exposure is None:
             exposure = data["exposure"]
-        limit = partner._credit_limit()
-        grade = partner.credit_grade or False
+        limit = data["limit"]
+        grade = data["grade"]
         currency = company.currency_id
         reasons = []
-        if partner.credit_hold and partner.credit_hold_dunning:
+        if data["hold"] and data["hold_dunning"]:
             reasons.append(
                 self.env._(
                     "%(partner)s is on credit hold set by dunning level %(level)s.",
@@ -386,14 +536,11 @@ class ResPartner(models.Model):
                     level=partner.dunning_level_id.name or "-",
                 )
             )
-        elif partner.credit_hold:
+        elif data["hold"]:
             reasons.append(
                 self.env._("%(partner)s is on credit hold.", partner=partner.name)
             )
-        if grade and (
-            grade in company._credit_blocked_grades()
-            or grade in partner._credit_blocked_grades()
-        ):
+        if grade and grade in data["blocked_grades"]:
             reasons.append(
                 self.env._(
                     "Credit grade %(grade)s is blocked in %(company)s.",
@@ -430,7 +577,7 @@ class ResPartner(models.Model):
             "grade": grade,
             "reasons": reasons,
             "overdue": data["overdue"],
-            "strategic": partner.credit_strategic,
+            "strategic": data["strategic"],
         }
 
     def credit_check(self, amount=0.0):

@@ -52,11 +52,16 @@ class SaleOrder(models.Model):
 
     def _control_transition(self, state, apply):
         # Checked at the state change itself, whichever method writes it
-        # (action_confirm, a plain write or create over XML-RPC): the lines of
-        # these orders count in the exposure once they are in state 'sale'.
+        # (action_confirm, a plain write or create over XML-RPC). The
+        # customers are locked and their exposure read before the state is
+        # written, so it does not count these orders yet and the state is
+        # flushed with the rest of the request, not on its own; the amounts
+        # are taken after (the confirmation date sets the currency rate).
+        if state != "sale":
+            return super()._control_transition(state, apply)
+        checks = self._credit_confirmation_data()
         result = super()._control_transition(state, apply)
-        if state == "sale":
-            self._credit_check_confirmation()
+        self._credit_check_confirmation(checks)
         return result
 
     # ------------------------------------------------------------------ computes
@@ -193,11 +198,43 @@ class SaleOrder(models.Model):
     def _credit_needs_approval(self):
         """A strategic customer's order that fails the credit check."""
         self.ensure_one()
-        partner = self.partner_id.commercial_partner_id.with_company(self.company_id)
-        if not partner.sudo().credit_strategic or self._credit_is_released():
+        if self._credit_is_released():
+            return False
+        partner = self._credit_strategic_partners().get(self)
+        if not partner:
             return False
         result = partner._credit_evaluate(self._credit_amount())
         return not result["allowed"] and result
+
+    def _credit_strategic_partners(self):
+        """``{order: commercial partner}`` for the orders of strategic
+        customers (in the order's company): one query for the batch, without
+        reading the partners (most customers are not strategic)."""
+        result = {}
+        for company, orders in self.grouped("company_id").items():
+            partners = self.env["res.partner"].sudo().with_company(company)
+            rows = self.env.execute_query(
+                SQL(
+                    """
+                    SELECT p.id, c.id
+                      FROM res_partner p
+                      JOIN res_partner c ON c.id = %(commercial)s
+                     WHERE p.id IN %(ids)s AND %(strategic)s
+                    """,
+                    commercial=partners._field_to_sql("p", "commercial_partner_id"),
+                    ids=tuple(orders.partner_id.ids),
+                    strategic=partners._field_to_sql("c", "credit_strategic"),
+                )
+            )
+            strategic = dict(rows)
+            for order in orders:
+                if order.partner_id.id in strategic:
+                    result[order] = (
+                        self.env["res.partner"]
+                        .with_company(company)
+                        .browse(strategic[order.partner_id.id])
+                    )
+        return result
 
     def _approval_get_extra_tiers(self):
         # Hook of the approval engine (control.approval.mixin): strategic
@@ -217,44 +254,52 @@ class SaleOrder(models.Model):
                 )
         return tiers
 
-    def _credit_check_confirmation(self):
-        """Refuse the confirmation of orders that fail the credit check."""
-        for company, orders in self.grouped("company_id").items():
-            orders = orders.with_company(company)
-            data = orders._credit_locked_exposure()
-            by_partner = orders.grouped(lambda o: o.partner_id.commercial_partner_id)
-            for partner, p_orders in by_partner.items():
-                values = data[partner.id]
-                # Exposure without the orders being confirmed now.
-                running = values["exposure"] - sum(
-                    p_orders.order_line.mapped("credit_open_amount")
-                )
-                for order in p_orders:
-                    amount = order._credit_amount()
-                    result = partner.with_company(company)._credit_evaluate(
-                        amount, data=values, exposure=running
-                    )
-                    running += amount
-                    if result["allowed"]:
-                        if order.credit_release_amount:
-                            # Valid once, even if it was not needed.
-                            order.sudo().credit_release_amount = 0.0
-                        continue
-                    if order._credit_is_released():
-                        # Valid once: consumed by this confirmation.
-                        order.sudo().credit_release_amount = 0.0
-                        continue
-                    if order._credit_is_approved():
-                        continue
-                    order._credit_block(partner, amount, result)
+    def _credit_confirmation_data(self):
+        """``{company: (commercial, data)}`` of
+        ``res.partner._credit_locked_check_data`` for the customers of these
+        orders: locked, with their credit fields and exposure, one statement
+        per company."""
+        return {
+            company: self.env["res.partner"]
+            .with_company(company)
+            ._credit_locked_check_data(orders.partner_id.ids)
+            for company, orders in self.grouped("company_id").items()
+        }
 
-    def _credit_locked_exposure(self):
-        """Exposure data of the customers of these orders, in the current
-        company, after locking them: concurrent checks for the same customers
-        are serialized (see ``control.log._lock_for_check``)."""
-        partners = self.partner_id.commercial_partner_id
-        self.env["control.log"]._lock_for_check(partners)
-        return partners.sudo().with_company(self.env.company)._credit_exposure_data()
+    def _credit_check_confirmation(self, checks):
+        """Refuse the confirmation of orders that fail the credit check.
+
+        :param checks: :meth:`_credit_confirmation_data` read before these
+            orders counted in the exposure
+        """
+        for company, orders in self.grouped("company_id").items():
+            commercial, data = checks[company]
+            partners = self.env["res.partner"].with_company(company)
+            # Exposure of each customer with the orders of the batch checked
+            # so far.
+            running = {}
+            for order in orders.with_company(company):
+                pid = commercial[order.partner_id.id]
+                values = data[pid]
+                amount = order._credit_amount()
+                exposure = running.get(pid, values["exposure"])
+                running[pid] = exposure + amount
+                partner = partners.browse(pid)
+                result = partner._credit_evaluate(
+                    amount, data=values, exposure=exposure
+                )
+                if result["allowed"]:
+                    if order.credit_release_amount:
+                        # Valid once, even if it was not needed.
+                        order.sudo().credit_release_amount = 0.0
+                    continue
+                if order._credit_is_released():
+                    # Valid once: consumed by this confirmation.
+                    order.sudo().credit_release_amount = 0.0
+                    continue
+                if order._credit_is_approved():
+                    continue
+                order._credit_block(partner, amount, result)
 
     def _credit_open_amounts(self):
         """{order: open amount of its lines (company currency)}."""
@@ -276,14 +321,15 @@ class SaleOrder(models.Model):
                 > 0
             )
         )
+        checks = raised._credit_confirmation_data()
         for company, orders in raised.grouped("company_id").items():
-            orders = orders.with_company(company)
-            data = orders._credit_locked_exposure()
-            for order in orders:
+            commercial, data = checks[company]
+            partners = self.env["res.partner"].with_company(company)
+            for order in orders.with_company(company):
                 added = after[order] - before.get(order, 0.0)
-                partner = order.partner_id.commercial_partner_id
+                partner = partners.browse(commercial[order.partner_id.id])
                 values = data[partner.id]
-                result = partner.with_company(company)._credit_evaluate(
+                result = partner._credit_evaluate(
                     added, data=values, exposure=values["exposure"] - added
                 )
                 if result["allowed"]:

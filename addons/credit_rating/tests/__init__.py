@@ -9,3 +9,4 @@ from . import test_dunning
 from . import test_open_items
 from . import test_customer_statement
 from . import test_statement_batch
+from . import test_credit_queries

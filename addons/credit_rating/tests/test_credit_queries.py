@@ -1,0 +1,86 @@
+from odoo import fields
+from odoo.tests import tagged
+
+from .common import CreditCommon
+
+
+@tagged("post_install", "-at_install")
+class TestCreditQueries(CreditCommon):
+    """What the credit control costs a sale confirmation, in queries: exact,
+    whatever the customer's history. ``make bench`` (bench/bench_perf.py)
+    measures the same confirmation on plain Odoo: 22 queries there."""
+
+    def _confirm(self, order):
+        """Queries of a confirmation as in a request: the cache empty at the
+        start, everything flushed at the end."""
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        order.action_confirm()
+        self.env.flush_all()
+        self.assertEqual(order.state, "sale")
+        return self.env.cr.sql_log_count - before
+
+    def test_confirmation_query_count(self):
+        """A confirmation with a credit limit set and no rule hit: plain
+        Odoo's queries and one more (the credit control issues two: the
+        strategic flag for the approval engine, then the lock with the
+        credit fields and the exposure; Odoo's follower read is not needed
+        once the engine has read the order)."""
+        self._confirm(self._order(amount=10.0))  # caches of the registry
+        counts = [self._confirm(self._order(amount=10.0))]
+        # history: confirmed orders, draft and posted invoices
+        for _index in range(5):
+            self._order(amount=10.0).action_confirm()
+        for index in range(3):
+            self._invoice(self.customer, 10.0, fields.Date.today(), post=bool(index))
+        counts.append(self._confirm(self._order(partner=self.contact, amount=10.0)))
+        self.assertEqual(counts, [23, 23])
+
+    def test_check_statements(self):
+        """The credit fields read with the lock are the ORM's; the evaluation
+        itself reads nothing when the check passes."""
+        self._order(amount=300.0).action_confirm()
+        controller = self.customer.with_user(self.controller)
+        controller.write({"credit_hold": True, "credit_strategic": True})
+        self.customer.sudo().credit_grade = "C"
+        scorecard = self.env["credit.scorecard"]._get_active(self.company)
+        scorecard.policy_ids.filtered(
+            lambda p: p.grade == "C"
+        ).block_confirmation = True
+        order = self._order(partner=self.contact, amount=10.0)
+        order._credit_strategic_partners()  # caches of the registry
+        order._credit_confirmation_data()
+        self.env.flush_all()
+        self.env.invalidate_all()
+        # the order, its company and currency are read (by the engine)
+        order.company_id.currency_id.mapped("rounding")
+        with self.assertQueryCount(1):
+            strategic = order._credit_strategic_partners()
+        self.assertEqual(strategic, {order: self.customer})
+        with self.assertQueryCount(1):
+            checks = order._credit_confirmation_data()
+        commercial, data = checks[self.company]
+        self.assertEqual(commercial, {self.contact.id: self.customer.id})
+        values = data[self.customer.id]
+        expected = dict(
+            self.customer._credit_exposure_data()[self.customer.id],
+            **self.customer._credit_partner_values(),
+        )
+        self.assertEqual(values, expected)
+        self.assertEqual(
+            {key: values[key] for key in ("limit", "hold", "grade", "strategic")},
+            {"limit": 1000.0, "hold": True, "grade": "C", "strategic": True},
+        )
+        self.assertIn("C", values["blocked_grades"])
+        self.assertAlmostEqual(values["exposure"], 300.0)
+        # a customer in good standing: nothing read to evaluate the order
+        controller.write({"credit_hold": False})
+        self.customer.sudo().credit_grade = "A"
+        self.env.flush_all()
+        data = order._credit_confirmation_data()[self.company][1]
+        partner = self.env["res.partner"].browse(self.customer.id)
+        with self.assertQueryCount(0):
+            result = partner._credit_evaluate(10.0, data=data[partner.id])
+        self.assertTrue(result["allowed"])
+        self.assertAlmostEqual(result["available"], 700.0)
