@@ -7,4 +7,5 @@ from . import test_bad_input
 from . import test_credit_hardening
 from . import test_dunning
 from . import test_open_items
+from . import test_sales_analysis
 from . import test_customer_statement
