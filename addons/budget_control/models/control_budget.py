@@ -655,35 +655,47 @@ class ControlBudget(models.Model):
         aml = self.env["account.move.line"]
         account_ids = [str(i) for i in budgets.sudo().analytic_account_id.ids]
         self.env.cr.execute(
-            SQL(
-                """
-                SELECT budget.id,
-                       SUM(aml.balance * GREATEST(dist.value::numeric, 0) / 100)
-                  FROM control_budget budget
-                  JOIN account_move_line aml
-                    ON aml.company_id = budget.company_id
-                   AND aml.date BETWEEN budget.date_from AND budget.date_to
-                  JOIN account_move move ON move.id = aml.move_id
-            CROSS JOIN LATERAL jsonb_each_text(aml.analytic_distribution)
-                       AS dist(key, value)
-                 WHERE budget.id IN %(ids)s
-                   AND %(accounts_query)s && %(account_ids)s
-                   AND budget.analytic_account_id::text
-                       = ANY(string_to_array(dist.key, ','))
-                   AND aml.parent_state = 'posted'
-                   AND move.move_type NOT IN %(sale_types)s
-              GROUP BY budget.id
-                """,
-                ids=tuple(budgets.ids),
-                accounts_query=aml._query_analytic_accounts("aml"),
-                account_ids=account_ids,
-                sale_types=tuple(self.env["account.move"].get_sale_types(True)),
+            self._actual_sql(
+                SQL(
+                    "budget.id IN %(ids)s AND %(accounts_query)s && %(account_ids)s",
+                    ids=tuple(budgets.ids),
+                    accounts_query=aml._query_analytic_accounts("aml"),
+                    account_ids=account_ids,
+                )
             )
         )
         return {
             budget_id: float(amount or 0.0)
             for budget_id, amount in self.env.cr.fetchall()
         }
+
+    @api.model
+    def _actual_sql(self, budget_filter):
+        """SQL of the actuals, one row ``(budget_id, amount)`` per budget
+        matching ``budget_filter`` (a condition on ``budget`` and ``aml``):
+        the one definition the budget check and the analysis report read."""
+        return SQL(
+            """
+            SELECT budget.id AS budget_id,
+                   SUM(aml.balance * GREATEST(dist.value::numeric, 0) / 100)
+                   AS amount
+              FROM control_budget budget
+              JOIN account_move_line aml
+                ON aml.company_id = budget.company_id
+               AND aml.date BETWEEN budget.date_from AND budget.date_to
+              JOIN account_move move ON move.id = aml.move_id
+        CROSS JOIN LATERAL jsonb_each_text(aml.analytic_distribution)
+                   AS dist(key, value)
+             WHERE %(budget_filter)s
+               AND budget.analytic_account_id::text
+                   = ANY(string_to_array(dist.key, ','))
+               AND aml.parent_state = 'posted'
+               AND move.move_type NOT IN %(sale_types)s
+          GROUP BY budget.id
+            """,
+            budget_filter=budget_filter,
+            sale_types=tuple(self.env["account.move"].get_sale_types(True)),
+        )
 
     def _utc_periods(self):
         """``{budget id: (start, stop)}``: the budget's dates as UTC bounds.
@@ -715,6 +727,34 @@ class ControlBudget(models.Model):
         """
         account_ids = [str(i) for i in budgets.sudo().analytic_account_id.ids]
         pol = self.env["purchase.order.line"]
+        return self._committed_sql(
+            select,
+            tail,
+            SQL(
+                "VALUES %s",
+                SQL(", ").join(
+                    SQL("(%s, %s::timestamp, %s::timestamp)", budget_id, start, stop)
+                    for budget_id, (start, stop) in budgets._utc_periods().items()
+                ),
+            ),
+            SQL(
+                "budget.id IN %(ids)s AND %(accounts_query)s && %(account_ids)s",
+                ids=tuple(budgets.ids),
+                accounts_query=pol._query_analytic_accounts("pol"),
+                account_ids=account_ids,
+            ),
+        )
+
+    @api.model
+    def _committed_sql(self, select, tail, periods, budget_filter):
+        """The committed purchase lines, the one definition the budget check
+        (through :meth:`_committed_query`) and the analysis report read.
+
+        ``periods``: SQL of rows ``(budget id, start, stop)``, the budgets'
+        periods as UTC bounds (:meth:`_utc_periods` as ``VALUES``, or
+        :meth:`_utc_periods_sql`); ``budget_filter``: a condition on
+        ``budget`` and ``pol``.
+        """
         return SQL(
             r"""
             SELECT %(select)s
@@ -723,7 +763,7 @@ class ControlBudget(models.Model):
          LEFT JOIN uom_uom pol_uom ON pol_uom.id = pol.product_uom
               JOIN control_budget budget
                 ON budget.company_id = pol.company_id
-              JOIN (VALUES %(periods)s) AS period(budget_id, date_start, date_stop)
+              JOIN (%(periods)s) AS period(budget_id, date_start, date_stop)
                 ON period.budget_id = budget.id
                AND po.date_order >= period.date_start
                AND po.date_order < period.date_stop
@@ -748,8 +788,7 @@ class ControlBudget(models.Model):
                    SELECT GREATEST(pol.product_qty - COALESCE(billed.qty, 0), 0)
                           AS unbilled_qty
                    ) unbilled
-             WHERE budget.id IN %(ids)s
-               AND %(accounts_query)s && %(account_ids)s
+             WHERE %(budget_filter)s
                AND budget.analytic_account_id::text
                    = ANY(string_to_array(dist.key, ','))
                AND po.state IN ('purchase', 'done')
@@ -759,13 +798,90 @@ class ControlBudget(models.Model):
             """,
             select=select,
             tail=tail,
-            periods=SQL(", ").join(
-                SQL("(%s, %s::timestamp, %s::timestamp)", budget_id, start, stop)
-                for budget_id, (start, stop) in budgets._utc_periods().items()
+            periods=periods,
+            budget_filter=budget_filter,
+        )
+
+    @api.model
+    def _committed_amount_sql(self):
+        """SQL of a committed line's amount in company currency (its untaxed
+        subtotal at the order's rate, times its share not billed, times the
+        distribution percentage of the budget's account), to sum per budget
+        in :meth:`_committed_sql`."""
+        return SQL(
+            """
+            pol.price_subtotal
+            / COALESCE(NULLIF(po.currency_rate, 0), 1)
+            * unbilled.unbilled_qty
+            / pol.product_qty
+            * GREATEST(dist.value::numeric, 0) / 100
+            """
+        )
+
+    @api.model
+    def _utc_periods_sql(self):
+        """SQL of rows ``(budget id, start, stop)`` for every budget: the
+        bounds of :meth:`_utc_periods` computed by the database (same time
+        zone: the company's, else the owner's, else UTC)."""
+        return SQL(
+            """
+            SELECT budget.id,
+                   timezone('UTC', timezone(zone.name, budget.date_from::timestamp)),
+                   timezone('UTC',
+                            timezone(zone.name, (budget.date_to + 1)::timestamp))
+              FROM control_budget budget
+              JOIN res_company company ON company.id = budget.company_id
+              JOIN res_partner company_partner
+                ON company_partner.id = company.partner_id
+         LEFT JOIN res_users owner ON owner.id = budget.user_id
+         LEFT JOIN res_partner owner_partner ON owner_partner.id = owner.partner_id
+        CROSS JOIN LATERAL (
+                   SELECT COALESCE(NULLIF(company_partner.tz, ''),
+                                   NULLIF(owner_partner.tz, ''), 'UTC') AS name
+                   ) zone
+            """
+        )
+
+    @api.model
+    def _consumption_sql(self):
+        """SQL of one row ``(budget_id, actual, committed)`` per budget, for
+        the analysis report: the check's own pieces (:meth:`_actual_sql`,
+        :meth:`_committed_sql`, :meth:`_committed_amount_sql`) over every
+        budget. The one place to change if the committed amounts are read
+        another way."""
+        # The accounts of the budgets, for the index on the distributions.
+        budget_accounts = SQL(
+            "(SELECT ARRAY_AGG(DISTINCT analytic_account_id::text) FROM control_budget)"
+        )
+        return SQL(
+            """
+            SELECT budget.id AS budget_id,
+                   COALESCE(actual.amount, 0) AS actual,
+                   COALESCE(committed.amount, 0) AS committed
+              FROM control_budget budget
+         LEFT JOIN (%(actual)s) actual ON actual.budget_id = budget.id
+         LEFT JOIN (%(committed)s) committed ON committed.budget_id = budget.id
+            """,
+            actual=self._actual_sql(
+                SQL(
+                    "%s && %s",
+                    self.env["account.move.line"]._query_analytic_accounts("aml"),
+                    budget_accounts,
+                )
             ),
-            ids=tuple(budgets.ids),
-            accounts_query=pol._query_analytic_accounts("pol"),
-            account_ids=account_ids,
+            committed=self._committed_sql(
+                SQL(
+                    "budget.id AS budget_id, SUM(%s) AS amount",
+                    self._committed_amount_sql(),
+                ),
+                SQL("GROUP BY budget.id"),
+                self._utc_periods_sql(),
+                SQL(
+                    "%s && %s",
+                    self.env["purchase.order.line"]._query_analytic_accounts("pol"),
+                    budget_accounts,
+                ),
+            ),
         )
 
     @api.model
@@ -781,18 +897,7 @@ class ControlBudget(models.Model):
         self.env.cr.execute(
             self._committed_query(
                 budgets,
-                SQL(
-                    """
-                    budget.id,
-                    SUM(
-                        pol.price_subtotal
-                        / COALESCE(NULLIF(po.currency_rate, 0), 1)
-                        * unbilled.unbilled_qty
-                        / pol.product_qty
-                        * GREATEST(dist.value::numeric, 0) / 100
-                    )
-                    """
-                ),
+                SQL("budget.id, SUM(%s)", self._committed_amount_sql()),
                 SQL("GROUP BY budget.id"),
             )
         )
@@ -829,16 +934,11 @@ class ControlBudget(models.Model):
         }
 
     def action_open_analysis(self):
-        """Pivot and graph of planned, actual and committed amounts."""
-        budgets = self or self.search([])
-        analysis = self.env["control.budget.analysis"].create(
-            self.env["control.budget.analysis"]._prepare_rows(budgets)
+        """Budget analysis (pivot, graph) of these budgets, or of all."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "budget_control.control_budget_report_action"
         )
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Budget Analysis"),
-            "res_model": "control.budget.analysis",
-            "view_mode": "pivot,graph,list",
-            "domain": [("id", "in", analysis.ids)],
-            "context": {"create": False},
-        }
+        if self:
+            action["domain"] = [("budget_id", "in", self.ids)]
+            action["context"] = {}
+        return action

@@ -27,7 +27,9 @@ class TestSalesAnalysis(DunningCommon):
                 "amount_overdue:sum",
             ],
         )
-        return dict(zip(("ordered", "invoiced", "paid", "open", "overdue"), row))
+        return dict(
+            zip(("ordered", "invoiced", "paid", "open", "overdue"), row, strict=True)
+        )
 
     def test_overdue_equals_the_credit_check(self):
         old = self._overdue(45, 1000.0)

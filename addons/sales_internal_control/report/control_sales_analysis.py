@@ -64,8 +64,7 @@ class ControlSalesAnalysis(models.Model):
     amount_invoiced = fields.Monetary(
         string="Invoiced",
         readonly=True,
-        help="Untaxed amount of the posted customer invoices, credit notes "
-        "deducted.",
+        help="Untaxed amount of the posted customer invoices, credit notes deducted.",
     )
     amount_paid = fields.Monetary(
         string="Paid",
@@ -192,7 +191,8 @@ class ControlSalesAnalysis(models.Model):
     def _select_invoice(self):
         return SQL(
             """
-            aml.id * 4 + 1, 'invoice', COALESCE(move.invoice_date, move.date), move.company_id,
+            aml.id * 4 + 1, 'invoice', COALESCE(move.invoice_date, move.date),
+            move.company_id,
             move.team_id, move.invoice_user_id, move.commercial_partner_id,
             aml.product_id, tmpl.categ_id, NULL::integer, move.id,
             0.0, -aml.balance, 0.0, 0.0, 0.0

@@ -27,7 +27,9 @@ class TestSalesAnalysis(TransactionCase):
             login="ic_sa_controller",
             groups="sales_internal_control.group_control_manager",
         )
-        cls.plain = new_test_user(cls.env, login="ic_sa_plain", groups="base.group_user")
+        cls.plain = new_test_user(
+            cls.env, login="ic_sa_plain", groups="base.group_user"
+        )
         cls.team = cls.env["crm.team"].create(
             {
                 "name": "IC Analysis North",
