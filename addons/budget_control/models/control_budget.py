@@ -554,22 +554,32 @@ class ControlBudget(models.Model):
         }
 
     def action_export_xlsx(self):
-        """Budget vs actual, as an Excel file (all visible budgets if none)."""
+        """Budget vs actual, as an Excel file (all visible budgets if none):
+        alert levels in their colours, totals per currency of the budgets
+        that are not sub-budgets (a parent counts its sub-budgets' spend)."""
         budgets = self or self.search([])
+        levels = dict(self._fields["alert_level"]._description_selection(self.env))
+        colors = self.env["control.xlsx.export"]._xlsx_level_colors()
+        total = {"total": True}
         headers = [
             (self.env._("Budget"), "text"),
+            (self.env._("Parent Budget"), "text"),
             (self.env._("Analytic Account"), "text"),
             (self.env._("Start Date"), "date"),
             (self.env._("End Date"), "date"),
             (self.env._("Owner"), "text"),
             (self.env._("Status"), "text"),
-            (self.env._("Planned Amount"), "monetary"),
-            (self.env._("Actual"), "monetary"),
-            (self.env._("Committed"), "monetary"),
-            (self.env._("Consumed"), "monetary"),
-            (self.env._("Remaining"), "monetary"),
+            (self.env._("Planned Amount"), "monetary", total),
+            (self.env._("Actual"), "monetary", total),
+            (self.env._("Committed"), "monetary", total),
+            (self.env._("Consumed"), "monetary", total),
+            (self.env._("Remaining"), "monetary", total),
             (self.env._("Consumed (%)"), "percent"),
-            (self.env._("Alert Level"), "text"),
+            (
+                self.env._("Alert Level"),
+                "text",
+                {"colors": {levels[key]: color for key, color in colors.items()}},
+            ),
             (self.env._("Currency"), "text"),
             (self.env._("Company"), "text"),
         ]
@@ -578,6 +588,8 @@ class ControlBudget(models.Model):
             self.env._("Budget vs Actual"),
             headers,
             budgets._xlsx_rows(),
+            total_by=14,
+            total_skip=1,
         )
 
     def _xlsx_rows(self):
@@ -586,6 +598,7 @@ class ControlBudget(models.Model):
         return [
             (
                 budget.name,
+                budget.parent_id.name or "",
                 budget.analytic_account_id.display_name,
                 budget.date_from,
                 budget.date_to,

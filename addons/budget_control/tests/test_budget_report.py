@@ -1,4 +1,8 @@
+import base64
+import io
 from datetime import datetime, time, timedelta
+
+import openpyxl
 
 from odoo import Command
 from odoo.exceptions import AccessError
@@ -123,3 +127,35 @@ class BudgetReportCases:
         plain = new_test_user(self.env, login="budget_report_plain")
         with self.assertRaises(AccessError):
             self._report(both, plain)
+
+    def test_xlsx_levels_and_totals(self):
+        self._po(800.0).button_confirm()  # Marketing: 80 %, yellow
+        [quarter] = self.env["control.budget"].create(
+            {
+                "name": "Marketing Q1",
+                "parent_id": self.budget_a.id,
+                "analytic_account_id": self.account_a.id,
+                "date_from": self.date_from,
+                "date_to": self.date_from.replace(month=3, day=31),
+                "amount": 250.0,
+            }
+        )
+        budgets = self.budget_a | self.budget_b | quarter
+        action = budgets.action_export_xlsx()
+        attachment = self.env["ir.attachment"].browse(
+            int(action["url"].split("/web/content/")[1].split("?")[0])
+        )
+        content = base64.b64decode(attachment.datas)
+        sheet = openpyxl.load_workbook(io.BytesIO(content), data_only=True).active
+        rows = {row[0].value: row for row in sheet.iter_rows(min_row=5)}
+        self.assertEqual(rows["Marketing budget"][13].value, "Yellow")
+        self.assertEqual(rows["Marketing budget"][13].fill.fgColor.rgb, "FFFFEB9C")
+        self.assertEqual(rows["Research budget"][13].fill.fgColor.rgb, "FFC6EFCE")
+        self.assertEqual(rows["Marketing budget"][12].number_format, "0.00%")
+        self.assertEqual(rows["Marketing budget"][3].number_format, "yyyy-mm-dd")
+        # One total in the company currency, the sub-budget left out (its
+        # parent counts the same spend); no total of the percentages.
+        total = rows[f"Total {self.company.currency_id.name}"]
+        self.assertEqual(total[7].value, 2000.0)
+        self.assertEqual(total[10].value, 800.0)
+        self.assertIsNone(total[12].value)
