@@ -692,16 +692,17 @@ class ControlBudget(models.Model):
             SELECT budget.id AS budget_id,
                    SUM(aml.balance * GREATEST(dist.value::numeric, 0) / 100)
                    AS amount
-              FROM control_budget budget
-              JOIN account_move_line aml
-                ON aml.company_id = budget.company_id
-               AND aml.date BETWEEN budget.date_from AND budget.date_to
+              FROM account_move_line aml
               JOIN account_move move ON move.id = aml.move_id
         CROSS JOIN LATERAL jsonb_each_text(aml.analytic_distribution)
                    AS dist(key, value)
+        CROSS JOIN LATERAL unnest(string_to_array(dist.key, ','))
+                   AS dist_account(id)
+              JOIN control_budget budget
+                ON budget.analytic_account_id::text = dist_account.id
+               AND budget.company_id = aml.company_id
+               AND aml.date BETWEEN budget.date_from AND budget.date_to
              WHERE %(budget_filter)s
-               AND budget.analytic_account_id::text
-                   = ANY(string_to_array(dist.key, ','))
                AND aml.parent_state = 'posted'
                AND move.move_type NOT IN %(sale_types)s
           GROUP BY budget.id
@@ -774,14 +775,17 @@ class ControlBudget(models.Model):
               FROM purchase_order_line pol
               JOIN purchase_order po ON po.id = pol.order_id
          LEFT JOIN uom_uom pol_uom ON pol_uom.id = pol.product_uom
+        CROSS JOIN LATERAL jsonb_each_text(pol.analytic_distribution)
+                   AS dist(key, value)
+        CROSS JOIN LATERAL unnest(string_to_array(dist.key, ','))
+                   AS dist_account(id)
               JOIN control_budget budget
-                ON budget.company_id = pol.company_id
+                ON budget.analytic_account_id::text = dist_account.id
+               AND budget.company_id = pol.company_id
               JOIN (%(periods)s) AS period(budget_id, date_start, date_stop)
                 ON period.budget_id = budget.id
                AND po.date_order >= period.date_start
                AND po.date_order < period.date_stop
-             CROSS JOIN LATERAL jsonb_each_text(pol.analytic_distribution)
-                   AS dist(key, value)
          LEFT JOIN LATERAL (
                    SELECT SUM(
                               CASE WHEN move.move_type = 'in_refund'
@@ -802,8 +806,6 @@ class ControlBudget(models.Model):
                           AS unbilled_qty
                    ) unbilled
              WHERE %(budget_filter)s
-               AND budget.analytic_account_id::text
-                   = ANY(string_to_array(dist.key, ','))
                AND po.state IN ('purchase', 'done')
                AND pol.display_type IS NULL
                AND pol.product_qty > 0

@@ -73,7 +73,7 @@ class ControlSalesAnalysis(models.Model):
         "receivable lines minus what is open on them.",
     )
     amount_open = fields.Monetary(
-        string="Open",
+        string="Open Receivables",
         readonly=True,
         help="Open receivables (tax included), the customer's unapplied "
         "credits applied to its oldest debits first.",
