@@ -33,6 +33,34 @@ class ControlBudgetReport(models.Model):
     _description = "Budget Analysis"
     _auto = False
     _order = "date_from desc, budget_id, kind"
+    # Flushed before the report is read.
+    _depends = {
+        "control.budget": [
+            "amount",
+            "analytic_account_id",
+            "company_id",
+            "date_from",
+            "date_to",
+            "parent_id",
+            "state",
+            "user_id",
+        ],
+        "account.move.line": [
+            "analytic_distribution",
+            "balance",
+            "date",
+            "parent_state",
+            "purchase_line_id",
+            "quantity",
+        ],
+        "purchase.order.line": [
+            "analytic_distribution",
+            "price_subtotal",
+            "product_qty",
+            "order_id",
+        ],
+        "purchase.order": ["state", "date_order", "currency_rate"],
+    }
 
     budget_id = fields.Many2one("control.budget", readonly=True)
     parent_id = fields.Many2one("control.budget", string="Parent Budget", readonly=True)

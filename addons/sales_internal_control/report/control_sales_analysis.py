@@ -36,6 +36,42 @@ class ControlSalesAnalysis(models.Model):
     _auto = False
     _rec_name = "date"
     _order = "date desc, id desc"
+    # Flushed before the report is read.
+    _depends = {
+        "sale.order": [
+            "state",
+            "date_order",
+            "company_id",
+            "team_id",
+            "user_id",
+            "partner_id",
+            "currency_rate",
+        ],
+        "sale.order.line": ["order_id", "price_subtotal", "product_id", "display_type"],
+        "account.move": [
+            "state",
+            "move_type",
+            "invoice_date",
+            "date",
+            "team_id",
+            "invoice_user_id",
+            "commercial_partner_id",
+        ],
+        "account.move.line": [
+            "move_id",
+            "balance",
+            "amount_residual",
+            "reconciled",
+            "parent_state",
+            "partner_id",
+            "account_id",
+            "date",
+            "date_maturity",
+            "display_type",
+            "product_id",
+        ],
+        "res.partner": ["commercial_partner_id", "country_id", "state_id", "user_id"],
+    }
 
     line_type = fields.Selection(LINE_TYPES, string="Source", readonly=True)
     date = fields.Date(readonly=True)
