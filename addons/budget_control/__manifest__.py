@@ -17,7 +17,7 @@
         "views/control_budget_change_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/control_budget_release_views.xml",
-        "wizards/control_budget_analysis_views.xml",
+        "report/control_budget_report_views.xml",
         "views/purchase_order_views.xml",
         "views/account_move_views.xml",
         "views/account_payment_views.xml",

@@ -25,6 +25,7 @@
         "report/credit_exposure_report_views.xml",
         "report/credit_aging_report_views.xml",
         "report/customer_statement_report.xml",
+        "report/control_sales_analysis_views.xml",
         "views/credit_rating_menus.xml",
     ],
     "demo": [

@@ -33,6 +33,9 @@
         "views/control_log_export_event_views.xml",
         "views/res_config_settings_access_views.xml",
         "views/control_access_review_views.xml",
+        "security/control_sales_analysis_rules.xml",
+        "report/control_sales_analysis_views.xml",
+        "views/control_reporting_menus.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

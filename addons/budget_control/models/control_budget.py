@@ -554,22 +554,32 @@ class ControlBudget(models.Model):
         }
 
     def action_export_xlsx(self):
-        """Budget vs actual, as an Excel file (all visible budgets if none)."""
+        """Budget vs actual, as an Excel file (all visible budgets if none):
+        alert levels in their colours, totals per currency of the budgets
+        that are not sub-budgets (a parent counts its sub-budgets' spend)."""
         budgets = self or self.search([])
+        levels = dict(self._fields["alert_level"]._description_selection(self.env))
+        colors = self.env["control.xlsx.export"]._xlsx_level_colors()
+        total = {"total": True}
         headers = [
             (self.env._("Budget"), "text"),
+            (self.env._("Parent Budget"), "text"),
             (self.env._("Analytic Account"), "text"),
             (self.env._("Start Date"), "date"),
             (self.env._("End Date"), "date"),
             (self.env._("Owner"), "text"),
             (self.env._("Status"), "text"),
-            (self.env._("Planned Amount"), "monetary"),
-            (self.env._("Actual"), "monetary"),
-            (self.env._("Committed"), "monetary"),
-            (self.env._("Consumed"), "monetary"),
-            (self.env._("Remaining"), "monetary"),
+            (self.env._("Planned Amount"), "monetary", total),
+            (self.env._("Actual"), "monetary", total),
+            (self.env._("Committed"), "monetary", total),
+            (self.env._("Consumed"), "monetary", total),
+            (self.env._("Remaining"), "monetary", total),
             (self.env._("Consumed (%)"), "percent"),
-            (self.env._("Alert Level"), "text"),
+            (
+                self.env._("Alert Level"),
+                "text",
+                {"colors": {levels[key]: color for key, color in colors.items()}},
+            ),
             (self.env._("Currency"), "text"),
             (self.env._("Company"), "text"),
         ]
@@ -578,6 +588,8 @@ class ControlBudget(models.Model):
             self.env._("Budget vs Actual"),
             headers,
             budgets._xlsx_rows(),
+            total_by=14,
+            total_skip=1,
         )
 
     def _xlsx_rows(self):
@@ -586,6 +598,7 @@ class ControlBudget(models.Model):
         return [
             (
                 budget.name,
+                budget.parent_id.name or "",
                 budget.analytic_account_id.display_name,
                 budget.date_from,
                 budget.date_to,
@@ -655,35 +668,48 @@ class ControlBudget(models.Model):
         aml = self.env["account.move.line"]
         account_ids = [str(i) for i in budgets.sudo().analytic_account_id.ids]
         self.env.cr.execute(
-            SQL(
-                """
-                SELECT budget.id,
-                       SUM(aml.balance * GREATEST(dist.value::numeric, 0) / 100)
-                  FROM control_budget budget
-                  JOIN account_move_line aml
-                    ON aml.company_id = budget.company_id
-                   AND aml.date BETWEEN budget.date_from AND budget.date_to
-                  JOIN account_move move ON move.id = aml.move_id
-            CROSS JOIN LATERAL jsonb_each_text(aml.analytic_distribution)
-                       AS dist(key, value)
-                 WHERE budget.id IN %(ids)s
-                   AND %(accounts_query)s && %(account_ids)s
-                   AND budget.analytic_account_id::text
-                       = ANY(string_to_array(dist.key, ','))
-                   AND aml.parent_state = 'posted'
-                   AND move.move_type NOT IN %(sale_types)s
-              GROUP BY budget.id
-                """,
-                ids=tuple(budgets.ids),
-                accounts_query=aml._query_analytic_accounts("aml"),
-                account_ids=account_ids,
-                sale_types=tuple(self.env["account.move"].get_sale_types(True)),
+            self._actual_sql(
+                SQL(
+                    "budget.id IN %(ids)s AND %(accounts_query)s && %(account_ids)s",
+                    ids=tuple(budgets.ids),
+                    accounts_query=aml._query_analytic_accounts("aml"),
+                    account_ids=account_ids,
+                )
             )
         )
         return {
             budget_id: float(amount or 0.0)
             for budget_id, amount in self.env.cr.fetchall()
         }
+
+    @api.model
+    def _actual_sql(self, budget_filter):
+        """SQL of the actuals, one row ``(budget_id, amount)`` per budget
+        matching ``budget_filter`` (a condition on ``budget`` and ``aml``):
+        the one definition the budget check and the analysis report read."""
+        return SQL(
+            """
+            SELECT budget.id AS budget_id,
+                   SUM(aml.balance * GREATEST(dist.value::numeric, 0) / 100)
+                   AS amount
+              FROM account_move_line aml
+              JOIN account_move move ON move.id = aml.move_id
+        CROSS JOIN LATERAL jsonb_each_text(aml.analytic_distribution)
+                   AS dist(key, value)
+        CROSS JOIN LATERAL unnest(string_to_array(dist.key, ','))
+                   AS dist_account(id)
+              JOIN control_budget budget
+                ON budget.analytic_account_id::text = dist_account.id
+               AND budget.company_id = aml.company_id
+               AND aml.date BETWEEN budget.date_from AND budget.date_to
+             WHERE %(budget_filter)s
+               AND aml.parent_state = 'posted'
+               AND move.move_type NOT IN %(sale_types)s
+          GROUP BY budget.id
+            """,
+            budget_filter=budget_filter,
+            sale_types=tuple(self.env["account.move"].get_sale_types(True)),
+        )
 
     def _utc_periods(self):
         """``{budget id: (start, stop)}``: the budget's dates as UTC bounds.
@@ -715,20 +741,51 @@ class ControlBudget(models.Model):
         """
         account_ids = [str(i) for i in budgets.sudo().analytic_account_id.ids]
         pol = self.env["purchase.order.line"]
+        return self._committed_sql(
+            select,
+            tail,
+            SQL(
+                "VALUES %s",
+                SQL(", ").join(
+                    SQL("(%s, %s::timestamp, %s::timestamp)", budget_id, start, stop)
+                    for budget_id, (start, stop) in budgets._utc_periods().items()
+                ),
+            ),
+            SQL(
+                "budget.id IN %(ids)s AND %(accounts_query)s && %(account_ids)s",
+                ids=tuple(budgets.ids),
+                accounts_query=pol._query_analytic_accounts("pol"),
+                account_ids=account_ids,
+            ),
+        )
+
+    @api.model
+    def _committed_sql(self, select, tail, periods, budget_filter):
+        """The committed purchase lines, the one definition the budget check
+        (through :meth:`_committed_query`) and the analysis report read.
+
+        ``periods``: SQL of rows ``(budget id, start, stop)``, the budgets'
+        periods as UTC bounds (:meth:`_utc_periods` as ``VALUES``, or
+        :meth:`_utc_periods_sql`); ``budget_filter``: a condition on
+        ``budget`` and ``pol``.
+        """
         return SQL(
             r"""
             SELECT %(select)s
               FROM purchase_order_line pol
               JOIN purchase_order po ON po.id = pol.order_id
          LEFT JOIN uom_uom pol_uom ON pol_uom.id = pol.product_uom
+        CROSS JOIN LATERAL jsonb_each_text(pol.analytic_distribution)
+                   AS dist(key, value)
+        CROSS JOIN LATERAL unnest(string_to_array(dist.key, ','))
+                   AS dist_account(id)
               JOIN control_budget budget
-                ON budget.company_id = pol.company_id
-              JOIN (VALUES %(periods)s) AS period(budget_id, date_start, date_stop)
+                ON budget.analytic_account_id::text = dist_account.id
+               AND budget.company_id = pol.company_id
+              JOIN (%(periods)s) AS period(budget_id, date_start, date_stop)
                 ON period.budget_id = budget.id
                AND po.date_order >= period.date_start
                AND po.date_order < period.date_stop
-             CROSS JOIN LATERAL jsonb_each_text(pol.analytic_distribution)
-                   AS dist(key, value)
          LEFT JOIN LATERAL (
                    SELECT SUM(
                               CASE WHEN move.move_type = 'in_refund'
@@ -748,10 +805,7 @@ class ControlBudget(models.Model):
                    SELECT GREATEST(pol.product_qty - COALESCE(billed.qty, 0), 0)
                           AS unbilled_qty
                    ) unbilled
-             WHERE budget.id IN %(ids)s
-               AND %(accounts_query)s && %(account_ids)s
-               AND budget.analytic_account_id::text
-                   = ANY(string_to_array(dist.key, ','))
+             WHERE %(budget_filter)s
                AND po.state IN ('purchase', 'done')
                AND pol.display_type IS NULL
                AND pol.product_qty > 0
@@ -759,13 +813,90 @@ class ControlBudget(models.Model):
             """,
             select=select,
             tail=tail,
-            periods=SQL(", ").join(
-                SQL("(%s, %s::timestamp, %s::timestamp)", budget_id, start, stop)
-                for budget_id, (start, stop) in budgets._utc_periods().items()
+            periods=periods,
+            budget_filter=budget_filter,
+        )
+
+    @api.model
+    def _committed_amount_sql(self):
+        """SQL of a committed line's amount in company currency (its untaxed
+        subtotal at the order's rate, times its share not billed, times the
+        distribution percentage of the budget's account), to sum per budget
+        in :meth:`_committed_sql`."""
+        return SQL(
+            """
+            pol.price_subtotal
+            / COALESCE(NULLIF(po.currency_rate, 0), 1)
+            * unbilled.unbilled_qty
+            / pol.product_qty
+            * GREATEST(dist.value::numeric, 0) / 100
+            """
+        )
+
+    @api.model
+    def _utc_periods_sql(self):
+        """SQL of rows ``(budget id, start, stop)`` for every budget: the
+        bounds of :meth:`_utc_periods` computed by the database (same time
+        zone: the company's, else the owner's, else UTC)."""
+        return SQL(
+            """
+            SELECT budget.id,
+                   timezone('UTC', timezone(zone.name, budget.date_from::timestamp)),
+                   timezone('UTC',
+                            timezone(zone.name, (budget.date_to + 1)::timestamp))
+              FROM control_budget budget
+              JOIN res_company company ON company.id = budget.company_id
+              JOIN res_partner company_partner
+                ON company_partner.id = company.partner_id
+         LEFT JOIN res_users owner ON owner.id = budget.user_id
+         LEFT JOIN res_partner owner_partner ON owner_partner.id = owner.partner_id
+        CROSS JOIN LATERAL (
+                   SELECT COALESCE(NULLIF(company_partner.tz, ''),
+                                   NULLIF(owner_partner.tz, ''), 'UTC') AS name
+                   ) zone
+            """
+        )
+
+    @api.model
+    def _consumption_sql(self):
+        """SQL of one row ``(budget_id, actual, committed)`` per budget, for
+        the analysis report: the check's own pieces (:meth:`_actual_sql`,
+        :meth:`_committed_sql`, :meth:`_committed_amount_sql`) over every
+        budget. The one place to change if the committed amounts are read
+        another way."""
+        # The accounts of the budgets, for the index on the distributions.
+        budget_accounts = SQL(
+            "(SELECT ARRAY_AGG(DISTINCT analytic_account_id::text) FROM control_budget)"
+        )
+        return SQL(
+            """
+            SELECT budget.id AS budget_id,
+                   COALESCE(actual.amount, 0) AS actual,
+                   COALESCE(committed.amount, 0) AS committed
+              FROM control_budget budget
+         LEFT JOIN (%(actual)s) actual ON actual.budget_id = budget.id
+         LEFT JOIN (%(committed)s) committed ON committed.budget_id = budget.id
+            """,
+            actual=self._actual_sql(
+                SQL(
+                    "%s && %s",
+                    self.env["account.move.line"]._query_analytic_accounts("aml"),
+                    budget_accounts,
+                )
             ),
-            ids=tuple(budgets.ids),
-            accounts_query=pol._query_analytic_accounts("pol"),
-            account_ids=account_ids,
+            committed=self._committed_sql(
+                SQL(
+                    "budget.id AS budget_id, SUM(%s) AS amount",
+                    self._committed_amount_sql(),
+                ),
+                SQL("GROUP BY budget.id"),
+                self._utc_periods_sql(),
+                SQL(
+                    "%s && %s",
+                    self.env["purchase.order.line"]._query_analytic_accounts("pol"),
+                    budget_accounts,
+                ),
+            ),
         )
 
     @api.model
@@ -781,18 +912,7 @@ class ControlBudget(models.Model):
         self.env.cr.execute(
             self._committed_query(
                 budgets,
-                SQL(
-                    """
-                    budget.id,
-                    SUM(
-                        pol.price_subtotal
-                        / COALESCE(NULLIF(po.currency_rate, 0), 1)
-                        * unbilled.unbilled_qty
-                        / pol.product_qty
-                        * GREATEST(dist.value::numeric, 0) / 100
-                    )
-                    """
-                ),
+                SQL("budget.id, SUM(%s)", self._committed_amount_sql()),
                 SQL("GROUP BY budget.id"),
             )
         )
@@ -829,16 +949,11 @@ class ControlBudget(models.Model):
         }
 
     def action_open_analysis(self):
-        """Pivot and graph of planned, actual and committed amounts."""
-        budgets = self or self.search([])
-        analysis = self.env["control.budget.analysis"].create(
-            self.env["control.budget.analysis"]._prepare_rows(budgets)
+        """Budget analysis (pivot, graph) of these budgets, or of all."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "budget_control.control_budget_report_action"
         )
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Budget Analysis"),
-            "res_model": "control.budget.analysis",
-            "view_mode": "pivot,graph,list",
-            "domain": [("id", "in", analysis.ids)],
-            "context": {"create": False},
-        }
+        if self:
+            action["domain"] = [("budget_id", "in", self.ids)]
+            action["context"] = {}
+        return action

@@ -5,10 +5,11 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import BudgetCommon
+from .test_budget_report import BudgetReportCases
 
 
 @tagged("post_install", "-at_install")
-class TestBudget(BudgetCommon):
+class TestBudget(BudgetReportCases, BudgetCommon):
     # Levels
 
     def test_levels_green_yellow_orange(self):
@@ -288,24 +289,6 @@ class TestBudget(BudgetCommon):
         self.assertEqual(action["type"], "ir.actions.act_url")
         rows = (self.budget_a | self.budget_b)._xlsx_rows()
         self.assertEqual(len(rows), 2)
-
-    def test_analysis_and_user_access(self):
-        self._po(100.0).button_confirm()
-        self._bill(50.0).action_post()
-        action = self.budget_a.with_user(self.owner).action_open_analysis()
-        rows = self.env["control.budget.analysis"].search(action["domain"])
-        amounts = {row.kind: row.amount for row in rows}
-        self.assertEqual(
-            amounts, {"planned": 1000.0, "actual": 50.0, "committed": 100.0}
-        )
-        # With nothing selected: every budget the user may see.
-        action = self.env["control.budget"].with_user(self.owner).action_open_analysis()
-        rows = self.env["control.budget.analysis"].search(action["domain"])
-        self.assertEqual(rows.budget_id, self.budget_a | self.budget_b)
-        # A control user reads the figures but cannot release.
-        self.assertAlmostEqual(
-            self.budget_a.with_user(self.owner).consumed_amount, 150.0
-        )
 
     def test_drill_down_actions(self):
         self._po(100.0).button_confirm()

@@ -759,22 +759,33 @@ class ResPartner(models.Model):
         """Download the credit exposure of these customers (or of every customer
         of the allowed companies); see :meth:`_credit_export_rows`."""
         rows = self._credit_export_rows()
+        Export = self.env["control.xlsx.export"]
+        levels = Export._xlsx_level_colors()
+        # Grades in level colours; totals of the buckets (company currency),
+        # not of the limits' headroom (Available is 0 without a limit).
+        grades = {
+            "A": levels["green"],
+            "B": levels["yellow"],
+            "C": levels["orange"],
+            "D": levels["red"],
+        }
+        total = {"total": True}
         headers = [
             (self.env._("Customer"), "text"),
             (self.env._("Reference"), "text"),
-            (self.env._("Grade"), "text"),
-            (self.env._("Score"), "number"),
+            (self.env._("Grade"), "text", {"colors": grades}),
+            (self.env._("Score"), "integer"),
             (self.env._("On Hold"), "text"),
             (self.env._("Strategic"), "text"),
             (self.env._("Credit Limit"), "monetary"),
-            (self.env._("Open Receivables"), "monetary"),
-            (self.env._("Overdue"), "monetary"),
-            (self.env._("Orders Not Invoiced"), "monetary"),
-            (self.env._("Draft Invoices"), "monetary"),
-            (self.env._("Exposure"), "monetary"),
+            (self.env._("Open Receivables"), "monetary", total),
+            (self.env._("Overdue"), "monetary", total),
+            (self.env._("Orders Not Invoiced"), "monetary", total),
+            (self.env._("Draft Invoices"), "monetary", total),
+            (self.env._("Exposure"), "monetary", total),
             (self.env._("Available"), "monetary"),
         ]
-        return self.env["control.xlsx.export"]._xlsx_action(
+        return Export._xlsx_action(
             "credit_exposure.xlsx",
             self.env._("Credit Exposure"),
             headers,

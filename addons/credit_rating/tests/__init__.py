@@ -7,6 +7,7 @@ from . import test_bad_input
 from . import test_credit_hardening
 from . import test_dunning
 from . import test_open_items
+from . import test_sales_analysis
 from . import test_customer_statement
 from . import test_statement_batch
 from . import test_credit_queries

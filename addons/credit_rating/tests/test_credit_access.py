@@ -4,7 +4,7 @@ import io
 import openpyxl
 from lxml import etree
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
@@ -157,3 +157,24 @@ class TestCreditAccess(CreditCommon):
         for text in ("600.00", "500.00", "1,100.00", "1,000.00", "100.00"):
             self.assertIn(text, message)
         self.assertEqual(order.state, "draft")
+
+    def test_export_grade_colours_and_total(self):
+        self.customer_a.sudo().credit_grade = "D"
+        self._invoice(self.customer_a, 120.0, fields.Date.today())
+        action = (
+            (self.customer_a | self.customer)
+            .with_user(self.controller)
+            ._credit_export_xlsx()
+        )
+        attachment = self.env["ir.attachment"].browse(
+            int(action["url"].split("/web/content/")[1].split("?")[0])
+        )
+        content = base64.b64decode(attachment.datas)
+        sheet = openpyxl.load_workbook(io.BytesIO(content), data_only=True).active
+        rows = {row[0].value: row for row in sheet.iter_rows(min_row=5)}
+        self.assertEqual(rows[self.customer_a.name][2].fill.fgColor.rgb, "FFFFC7CE")
+        self.assertEqual(rows[self.customer_a.name][3].number_format, "0")
+        total = rows["Total"]
+        self.assertEqual(total[7].value, 120.0)  # open receivables
+        self.assertIsNone(total[3].value)  # no sum of scores
+        self.assertIsNone(total[12].value)  # nor of the available headroom

@@ -47,6 +47,11 @@ CONTROL = {
     "budget_control.control_budget_menu",
     "budget_control.control_budget_change_menu",
     "budget_control.control_budget_analysis_menu",
+    "sales_internal_control.menu_internal_control_reporting",
+}
+SALES_ANALYSIS = {
+    "sales_internal_control.menu_internal_control_reporting",
+    "sales_internal_control.control_sales_analysis_menu",
 }
 APPROVER = {
     "sales_internal_control.menu_internal_control_approvals",
@@ -86,19 +91,24 @@ CREDIT_CONFIG = {
     "credit_rating.credit_dunning_level_menu",
 }
 EXPECTED = {
-    "salesman (own documents)": APPROVER | CONTRACTS,
-    "salesman (team documents)": APPROVER | CONTRACTS,
+    "salesman (own documents)": APPROVER | CONTRACTS | SALES_ANALYSIS,
+    "salesman (team documents)": APPROVER | CONTRACTS | SALES_ANALYSIS,
     "buyer": APPROVER | CONTRACTS,
     "billing clerk": APPROVER | CONTRACTS,
     "accountant": APPROVER | CONTRACTS,
     "control user": CONTROL,
-    "controller": CONTROL | CONTRACTS | AUDIT | {"credit_rating.credit_scorecard_menu"},
+    "controller": CONTROL
+    | CONTRACTS
+    | AUDIT
+    | SALES_ANALYSIS
+    | {"credit_rating.credit_scorecard_menu"},
     "credit controller": CONTROL | CREDIT | CREDIT_CONFIG,
     "budget manager": CONTROL,
     "contract manager": CONTROL | CONTRACTS | CONTRACT_TEMPLATES,
     "contract legal": APPROVER | CONTRACTS | CONTRACT_TEMPLATES,
     "emergency approver": CONTROL,
     SECOND_COMPANY_ROLE: CONTROL
+    | SALES_ANALYSIS
     | CONTRACTS
     | CONTRACT_TEMPLATES
     | AUDIT

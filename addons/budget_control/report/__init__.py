@@ -1,0 +1,1 @@
+from . import control_budget_report

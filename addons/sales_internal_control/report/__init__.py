@@ -1,0 +1,1 @@
+from . import control_sales_analysis
