@@ -172,3 +172,16 @@ class TestControlLogLanguage(ApprovalCase):
             self.assertFalse(Log._log_detached("blocked", self.customer, "Collected"))
         self.assertEqual(len(blocks), 1)
         self.assertFalse(Log.search([("message", "=", "Collected")]))
+
+    def test_tier_name_in_reader_language(self):
+        rule = self._rule(tiers=[("Sales manager", self.manager_group)], amount_min=1.0)
+        rule.tier_ids.update_field_translations("name", {"zh_CN": "销售经理"})
+        order = self._order(price=500.0)
+        order.action_confirm()
+        request = order.approval_request_ids
+        self.assertEqual(request.tier_name, "Sales manager")
+        self.assertEqual(request.with_context(lang="zh_CN").tier_name, "销售经理")
+        # Renaming the rule's tier later does not rewrite the request.
+        rule.tier_ids.name = "Renamed"
+        request.invalidate_recordset()
+        self.assertEqual(request.tier_name, "Sales manager")
