@@ -13,7 +13,8 @@ class ResPartner(models.Model):
     """What the credit tab of a customer shows beyond the figures: how much of
     the limit is used, how the score is made, how the grade moved."""
 
-    _inherit = "res.partner"
+    _name = "res.partner"
+    _inherit = ["res.partner"]
 
     credit_utilization = fields.Float(
         string="Limit Used (%)",
