@@ -22,6 +22,8 @@ from pathlib import Path
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
+# One word per notion, Odoo's own: its zh_CN calls the credit limit 信贷额度.
+AVOID = {"信用额度": "信贷额度 (Odoo's term for Credit Limit)"}
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sdf]|%[sdf]|\{[a-z_]*\}")
 
 
@@ -45,6 +47,15 @@ def check():
             translated = po.get(message.id)
             if translated is None or not translated.string:
                 problems.append(f"{addon.name}: untranslated {message.id!r}")
+            elif any(word in translated.string for word in AVOID):
+                problems.append(
+                    f"{addon.name}: {message.id!r}: "
+                    + "; ".join(
+                        f"{word} -> {AVOID[word]}"
+                        for word in AVOID
+                        if word in translated.string
+                    )
+                )
             elif sorted(PLACEHOLDER.findall(message.id)) != sorted(
                 PLACEHOLDER.findall(translated.string)
             ):

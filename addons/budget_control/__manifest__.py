@@ -26,5 +26,11 @@
     "demo": [
         "demo/control_budget_demo.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "budget_control/static/src/js/budget_level_fields.js",
+            "budget_control/static/src/scss/budget_level.scss",
+        ],
+    },
     "installable": True,
 }

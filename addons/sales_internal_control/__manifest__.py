@@ -2,7 +2,7 @@
     "name": "Sales Internal Control",
     "summary": "Tiered approvals, segregation of duties, audit trail and team "
     "access for sales, purchases, invoices and payments",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Accounting/Internal Control",
     "license": "LGPL-3",
     "author": "Internal Control Suite",

@@ -1,5 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.translate import LazyTranslate
+
+_lt = LazyTranslate(__name__)
 
 HOLD_STATES = [
     ("none", "No Budget Hold"),
@@ -126,10 +129,12 @@ class AccountPayment(models.Model):
         for payment in holds:
             if payment._budget_hold_released():
                 continue
-            message = self.env._(
-                "Approval of %(payment)s void: %(hold)s",
-                payment=payment.display_name,
-                hold=payment._budget_hold_text(holds[payment]),
+            message = self.env["control.log"]._text(
+                _lt(
+                    "Approval of %(payment)s void: %(hold)s",
+                    payment=payment.display_name,
+                    hold=payment._budget_hold_text(holds[payment]),
+                )
             )
             payment._approval_end_round("none")
             payment._control_note(message)

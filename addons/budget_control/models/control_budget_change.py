@@ -1,6 +1,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_amount
+from odoo.tools.translate import LazyTranslate
+
+_lt = LazyTranslate(__name__)
 
 CHANGE_TYPES = [
     ("increase", "Increase"),
@@ -334,14 +337,16 @@ class ControlBudgetChange(models.Model):
         if state == "rejected" and self.state == "to_approve":
             self.sudo().write({"state": "rejected"})
             self._budget_change_log(
-                self.env._(
-                    "Budget change %(change)s of %(budget)s (%(type)s, %(amount)s) "
-                    "rejected by %(user)s.",
-                    change=self.display_name,
-                    budget=self.budget_id.display_name,
-                    type=self._type_label(),
-                    amount=self._amount_label(),
-                    user=self.env.user.name,
+                self.env["control.log"]._text(
+                    _lt(
+                        "Budget change %(change)s of %(budget)s (%(type)s, %(amount)s) "
+                        "rejected by %(user)s.",
+                        change=self.display_name,
+                        budget=self.budget_id.display_name,
+                        type=self._type_label(),
+                        amount=self._amount_label(),
+                        user=self.env.user.name,
+                    )
                 )
             )
         return result
@@ -401,15 +406,17 @@ class ControlBudgetChange(models.Model):
         self.sudo().write({"state": "to_approve", "requested_by_id": self.env.uid})
         for change in self:
             change._budget_change_log(
-                self.env._(
-                    "Budget change %(change)s of %(budget)s (%(type)s, %(amount)s) "
-                    "submitted by %(user)s: %(reason)s",
-                    change=change.display_name,
-                    budget=change._budgets_label(),
-                    type=change._type_label(),
-                    amount=change._amount_label(),
-                    user=self.env.user.name,
-                    reason=change.reason,
+                self.env["control.log"]._text(
+                    _lt(
+                        "Budget change %(change)s of %(budget)s (%(type)s, %(amount)s) "
+                        "submitted by %(user)s: %(reason)s",
+                        change=change.display_name,
+                        budget=change._budgets_label(),
+                        type=change._type_label(),
+                        amount=change._amount_label(),
+                        user=self.env.user.name,
+                        reason=change.reason,
+                    )
                 )
             )
         routed = self._approval_route()
@@ -526,14 +533,16 @@ class ControlBudgetChange(models.Model):
                 for step_change, budget, before, after in steps
                 if step_change == change
             ]
-            message = self.env._(
-                "Budget change %(change)s (%(type)s, %(amount)s) applied, "
-                "approved by %(approver)s: %(steps)s.",
-                change=change.display_name,
-                type=change._type_label(),
-                amount=change._amount_label(),
-                approver=deciders.get(change.id, self.env.user).name,
-                steps="; ".join(lines),
+            message = self.env["control.log"]._text(
+                _lt(
+                    "Budget change %(change)s (%(type)s, %(amount)s) applied, "
+                    "approved by %(approver)s: %(steps)s.",
+                    change=change.display_name,
+                    type=change._type_label(),
+                    amount=change._amount_label(),
+                    approver=deciders.get(change.id, self.env.user).name,
+                    steps="; ".join(lines),
+                )
             )
             change._budget_change_log(message)
             for budget in change.budget_id | change.target_budget_id:

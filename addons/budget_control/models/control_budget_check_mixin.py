@@ -2,8 +2,11 @@ import math
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools.translate import LazyTranslate
 
 from .control_budget import LEVEL_RANK
+
+_lt = LazyTranslate(__name__)
 
 
 class _BudgetBlocked(Exception):  # noqa: N818
@@ -123,14 +126,16 @@ class ControlBudgetCheckMixin(models.AbstractModel):
             document.sudo().write(
                 {"budget_release_amount": released, "budget_release_reason": reason}
             )
-            message = self.env._(
-                "Budget block released for %(document)s at %(amount)s %(currency)s "
-                "by %(user)s: %(reason)s",
-                document=document.display_name,
-                amount=released,
-                currency=currency.name,
-                user=self.env.user.name,
-                reason=reason,
+            message = self.env["control.log"]._text(
+                _lt(
+                    "Budget block released for %(document)s at %(amount)s %(currency)s "
+                    "by %(user)s: %(reason)s",
+                    document=document.display_name,
+                    amount=released,
+                    currency=currency.name,
+                    user=self.env.user.name,
+                    reason=reason,
+                )
             )
             self.env["control.log"]._log("override", document, message, amount=released)
             document._message_log(body=message)
@@ -254,7 +259,8 @@ class ControlBudgetCheckMixin(models.AbstractModel):
                     raise _BudgetBlocked()
         except _BudgetBlocked:
             messages = [message for _budget, message, _delta in blocks]
-            message = "\n".join(messages)
+            # One block keeps its source (read in each reader's language).
+            message = messages[0] if len(messages) == 1 else "\n".join(messages)
             delta = sum(delta for _budget, _message, delta in blocks)
             self.env["control.log"]._log_detached(
                 "blocked", documents, message, amount=delta
@@ -286,19 +292,21 @@ class ControlBudgetCheckMixin(models.AbstractModel):
             blocks.append(
                 (
                     budget,
-                    self.env._(
-                        "%(documents)s is blocked by budget %(budget)s: its "
-                        "consumption would go from %(before)s%% to %(after)s%% "
-                        "(red threshold %(threshold)s%%, planned amount "
-                        "%(planned)s, this document adds %(added)s). A budget "
-                        "manager can release the document.",
-                        documents=names,
-                        budget=budget.display_name,
-                        before=before_pct,
-                        after=after_pct,
-                        threshold=threshold,
-                        planned=planned,
-                        added=added,
+                    self.env["control.log"]._text(
+                        _lt(
+                            "%(documents)s is blocked by budget %(budget)s: its "
+                            "consumption would go from %(before)s%% to %(after)s%% "
+                            "(red threshold %(threshold)s%%, planned amount "
+                            "%(planned)s, this document adds %(added)s). A budget "
+                            "manager can release the document.",
+                            documents=names,
+                            budget=budget.display_name,
+                            before=before_pct,
+                            after=after_pct,
+                            threshold=threshold,
+                            planned=planned,
+                            added=added,
+                        )
                     ),
                     delta,
                 )
@@ -338,13 +346,15 @@ class ControlBudgetCheckMixin(models.AbstractModel):
             pct = f"{new_pct:.2f}"
             documents = ", ".join(self.mapped("display_name"))
             if level == "red":
-                message = self.env._(
-                    "%(documents)s took budget %(budget)s to %(pct)s%% (from "
-                    "%(before)s%%) under a budget manager's release.",
-                    documents=documents,
-                    budget=budget.display_name,
-                    pct=pct,
-                    before=old_pct,
+                message = self.env["control.log"]._text(
+                    _lt(
+                        "%(documents)s took budget %(budget)s to %(pct)s%% (from "
+                        "%(before)s%%) under a budget manager's release.",
+                        documents=documents,
+                        budget=budget.display_name,
+                        pct=pct,
+                        before=old_pct,
+                    )
                 )
                 Log._log("override", self, message, amount=new - old)
             else:
@@ -357,16 +367,18 @@ class ControlBudgetCheckMixin(models.AbstractModel):
                 level_label = dict(
                     budget._fields["alert_level"]._description_selection(self.env)
                 )[level]
-                message = self.env._(
-                    "Budget %(budget)s crossed the %(level)s threshold "
-                    "(%(threshold)s%%): consumption went from %(before)s%% to "
-                    "%(pct)s%% with %(documents)s.",
-                    budget=budget.display_name,
-                    level=level_label,
-                    threshold=threshold_str,
-                    before=old_pct,
-                    pct=pct,
-                    documents=documents,
+                message = self.env["control.log"]._text(
+                    _lt(
+                        "Budget %(budget)s crossed the %(level)s threshold "
+                        "(%(threshold)s%%): consumption went from %(before)s%% to "
+                        "%(pct)s%% with %(documents)s.",
+                        budget=budget.display_name,
+                        level=level_label,
+                        threshold=threshold_str,
+                        before=old_pct,
+                        pct=pct,
+                        documents=documents,
+                    )
                 )
                 Log._log("threshold", self, message, amount=new - old)
                 if budget.user_id:

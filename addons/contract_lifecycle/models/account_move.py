@@ -2,6 +2,9 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.translate import LazyTranslate
+
+_lt = LazyTranslate(__name__)
 
 REFUNDS = ("out_refund", "in_refund")
 
@@ -104,21 +107,23 @@ class AccountMove(models.Model):
                     > 0
                 ):
                     fmt = milestone._format
-                    message = self.env._(
-                        "%(document)s would exceed milestone %(milestone)s of "
-                        "contract %(contract)s: milestone amount %(amount)s "
-                        "(tolerance %(tolerance)s%%, ceiling %(ceiling)s), already "
-                        "invoiced %(invoiced)s, this document adds %(added)s, "
-                        "remaining %(remaining)s.",
-                        document=move.display_name,
-                        milestone=milestone.name,
-                        contract=move.contract_id.display_name,
-                        amount=fmt(milestone.amount),
-                        tolerance=tolerance,
-                        ceiling=fmt(ceiling),
-                        invoiced=fmt(invoiced),
-                        added=fmt(amount),
-                        remaining=fmt(ceiling - invoiced),
+                    message = self.env["control.log"]._text(
+                        _lt(
+                            "%(document)s would exceed milestone %(milestone)s of "
+                            "contract %(contract)s: milestone amount %(amount)s "
+                            "(tolerance %(tolerance)s%%, ceiling %(ceiling)s), already "
+                            "invoiced %(invoiced)s, this document adds %(added)s, "
+                            "remaining %(remaining)s.",
+                            document=move.display_name,
+                            milestone=milestone.name,
+                            contract=move.contract_id.display_name,
+                            amount=fmt(milestone.amount),
+                            tolerance=tolerance,
+                            ceiling=fmt(ceiling),
+                            invoiced=fmt(invoiced),
+                            added=fmt(amount),
+                            remaining=fmt(ceiling - invoiced),
+                        )
                     )
             if message:
                 self.env["control.log"]._log_detached(

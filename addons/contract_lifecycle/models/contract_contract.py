@@ -10,6 +10,9 @@ from odoo.addons.sales_internal_control.models.control_tools import check_finite
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import consteq, format_amount, format_date, format_datetime
 from odoo.tools.image import base64_to_image
+from odoo.tools.translate import LazyTranslate
+
+_lt = LazyTranslate(__name__)
 
 # Fields that every version of a contract shares: amounts are summed over the
 # versions and documents move from one version to the next.
@@ -885,14 +888,16 @@ class ContractContract(models.Model):
             planned = sums[contract]
             if contract.currency_id.compare_amounts(planned, contract.amount_total):
                 fmt = contract._format_amount
-                message = self.env._(
-                    "Contract %(contract)s: its milestones add up to %(planned)s "
-                    "but the contract amount is %(amount)s (difference "
-                    "%(difference)s). Correct the payment plan or the amount.",
-                    contract=contract.display_name,
-                    planned=fmt(planned),
-                    amount=fmt(contract.amount_total),
-                    difference=fmt(contract.amount_total - planned),
+                message = self.env["control.log"]._text(
+                    _lt(
+                        "Contract %(contract)s: its milestones add up to %(planned)s "
+                        "but the contract amount is %(amount)s (difference "
+                        "%(difference)s). Correct the payment plan or the amount.",
+                        contract=contract.display_name,
+                        planned=fmt(planned),
+                        amount=fmt(contract.amount_total),
+                        difference=fmt(contract.amount_total - planned),
+                    )
                 )
                 self.env["control.log"]._log_detached(
                     "blocked", contract, message, amount=contract._approval_get_amount()
@@ -1004,14 +1009,16 @@ class ContractContract(models.Model):
         self.env["control.log"]._log(
             "approved",
             self,
-            self.env._(
-                "Contract %(contract)s signed by %(signer)s (%(amount)s); signed "
-                "document %(file)s, SHA-256 %(hash)s.",
-                contract=self.display_name,
-                signer=signed_by,
-                amount=self._format_amount(self.amount_total),
-                file=attachment.name,
-                hash=digest,
+            self.env["control.log"]._text(
+                _lt(
+                    "Contract %(contract)s signed by %(signer)s (%(amount)s); signed "
+                    "document %(file)s, SHA-256 %(hash)s.",
+                    contract=self.display_name,
+                    signer=signed_by,
+                    amount=self._format_amount(self.amount_total),
+                    file=attachment.name,
+                    hash=digest,
+                )
             ),
             amount=self._approval_get_amount(),
         )

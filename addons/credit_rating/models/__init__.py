@@ -12,3 +12,4 @@ from . import credit_dunning_level
 from . import credit_dunning
 from . import credit_dunning_mail
 from . import res_partner_dunning
+from . import res_partner_credit_form

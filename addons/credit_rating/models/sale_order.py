@@ -1,6 +1,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_amount
+from odoo.tools.translate import LazyTranslate
+
+_lt = LazyTranslate(__name__)
 
 
 class SaleOrder(models.Model):
@@ -137,13 +140,15 @@ class SaleOrder(models.Model):
             self.env["control.log"]._log(
                 "override",
                 order,
-                self.env._(
-                    "Credit block released for %(amount)s by %(user)s: %(reason)s",
-                    amount=format_amount(
-                        self.env, order.amount_total, order.currency_id
-                    ),
-                    user=self.env.user.name,
-                    reason=reason,
+                self.env["control.log"]._text(
+                    _lt(
+                        "Credit block released for %(amount)s by %(user)s: %(reason)s",
+                        amount=format_amount(
+                            self.env, order.amount_total, order.currency_id
+                        ),
+                        user=self.env.user.name,
+                        reason=reason,
+                    )
                 ),
                 amount=order._credit_amount(),
             )
@@ -353,21 +358,25 @@ class SaleOrder(models.Model):
             "reasons": "\n".join(result["reasons"]),
         }
         if change:
-            message = self.env._(
-                "Credit check failed for what order %(order)s of %(partner)s "
-                "would add: exposure %(exposure)s without it, credit limit "
-                "%(limit)s, this change %(amount)s, shortfall %(shortfall)s."
-                "\n%(reasons)s\nA credit controller can raise the credit "
-                "limit or lift the hold; a new order can be released.",
-                **values,
+            message = self.env["control.log"]._text(
+                _lt(
+                    "Credit check failed for what order %(order)s of %(partner)s "
+                    "would add: exposure %(exposure)s without it, credit limit "
+                    "%(limit)s, this change %(amount)s, shortfall %(shortfall)s."
+                    "\n%(reasons)s\nA credit controller can raise the credit "
+                    "limit or lift the hold; a new order can be released.",
+                    **values,
+                )
             )
         else:
-            message = self.env._(
-                "Credit check failed for order %(order)s of %(partner)s: exposure "
-                "%(exposure)s, credit limit %(limit)s, this order %(amount)s, "
-                "shortfall %(shortfall)s.\n%(reasons)s\nAsk a credit controller "
-                "to release the order.",
-                **values,
+            message = self.env["control.log"]._text(
+                _lt(
+                    "Credit check failed for order %(order)s of %(partner)s: exposure "
+                    "%(exposure)s, credit limit %(limit)s, this order %(amount)s, "
+                    "shortfall %(shortfall)s.\n%(reasons)s\nAsk a credit controller "
+                    "to release the order.",
+                    **values,
+                )
             )
         self.env["control.log"]._log_detached(
             "blocked",

@@ -11,3 +11,4 @@ from . import test_sales_analysis
 from . import test_customer_statement
 from . import test_statement_batch
 from . import test_credit_queries
+from . import test_credit_form

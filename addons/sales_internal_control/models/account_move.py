@@ -2,6 +2,9 @@ from odoo import fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, format_amount
 from odoo.tools.sql import create_index
+from odoo.tools.translate import LazyTranslate
+
+_lt = LazyTranslate(__name__)
 
 
 class AccountMove(models.Model):
@@ -176,22 +179,26 @@ class AccountMove(models.Model):
             if orphans:
                 invoice._invoice_refuse(
                     orphans,
-                    self.env._(
-                        "Invoice %(invoice)s for %(partner)s cannot be posted: "
-                        "your company requires customer invoices to come from a "
-                        "confirmed, approved sale order of the same customer and "
-                        "currency, and %(count)s line(s) totalling %(amount)s do "
-                        "not (%(lines)s). Invoice the sale order instead, or ask "
-                        "an accounting manager.",
-                        invoice=invoice.display_name,
-                        partner=invoice.partner_id.display_name,
-                        count=len(orphans),
-                        amount=format_amount(
-                            self.env,
-                            sum(orphans.mapped("price_subtotal")),
-                            invoice.currency_id,
-                        ),
-                        lines=", ".join(orphans.mapped(lambda line: line.name or "")),
+                    self.env["control.log"]._text(
+                        _lt(
+                            "Invoice %(invoice)s for %(partner)s cannot be posted: "
+                            "your company requires customer invoices to come from a "
+                            "confirmed, approved sale order of the same customer and "
+                            "currency, and %(count)s line(s) totalling %(amount)s do "
+                            "not (%(lines)s). Invoice the sale order instead, or ask "
+                            "an accounting manager.",
+                            invoice=invoice.display_name,
+                            partner=invoice.partner_id.display_name,
+                            count=len(orphans),
+                            amount=format_amount(
+                                self.env,
+                                sum(orphans.mapped("price_subtotal")),
+                                invoice.currency_id,
+                            ),
+                            lines=", ".join(
+                                orphans.mapped(lambda line: line.name or "")
+                            ),
+                        )
                     ),
                 )
             over = invoice.invoice_line_ids.filtered(
@@ -203,23 +210,25 @@ class AccountMove(models.Model):
                 currency = sale_line.currency_id
                 invoice._invoice_refuse(
                     over,
-                    self.env._(
-                        "Invoice %(invoice)s for %(partner)s cannot be posted: "
-                        "line %(line)s of order %(order)s orders %(ordered_qty)s "
-                        "for %(ordered_amount)s, and its invoices would then bill "
-                        "%(qty)s for %(amount)s. Your company requires customer "
-                        "invoices to stay within their sale orders; ask an "
-                        "accounting manager.",
-                        invoice=invoice.display_name,
-                        partner=invoice.partner_id.display_name,
-                        line=sale_line.name or "",
-                        order=sale_line.order_id.name,
-                        ordered_qty=ordered_qty,
-                        ordered_amount=format_amount(
-                            self.env, ordered_amount, currency
-                        ),
-                        qty=qty,
-                        amount=format_amount(self.env, amount, currency),
+                    self.env["control.log"]._text(
+                        _lt(
+                            "Invoice %(invoice)s for %(partner)s cannot be posted: "
+                            "line %(line)s of order %(order)s orders %(ordered_qty)s "
+                            "for %(ordered_amount)s, and its invoices would then bill "
+                            "%(qty)s for %(amount)s. Your company requires customer "
+                            "invoices to stay within their sale orders; ask an "
+                            "accounting manager.",
+                            invoice=invoice.display_name,
+                            partner=invoice.partner_id.display_name,
+                            line=sale_line.name or "",
+                            order=sale_line.order_id.name,
+                            ordered_qty=ordered_qty,
+                            ordered_amount=format_amount(
+                                self.env, ordered_amount, currency
+                            ),
+                            qty=qty,
+                            amount=format_amount(self.env, amount, currency),
+                        )
                     ),
                 )
 

@@ -5,8 +5,11 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import config
+from odoo.tools.translate import LazyTranslate
 
 from .control_anomaly_rule import DETECTORS
+
+_lt = LazyTranslate(__name__)
 
 
 class ControlAnomaly(models.Model):
@@ -195,13 +198,16 @@ class ControlAnomaly(models.Model):
                     "review_note": note.strip(),
                 }
             )
-            message = self.env._(
-                "Finding %(finding)s (%(detector)s) %(state)s by %(user)s: %(note)s",
-                finding=finding.display_name,
-                detector=finding.rule_id.name,
-                state=labels[state].lower(),
-                user=self.env.user.name,
-                note=note.strip(),
+            message = self.env["control.log"]._text(
+                _lt(
+                    "Finding %(finding)s (%(detector)s) %(state)s by %(user)s: "
+                    "%(note)s",
+                    finding=finding.display_name,
+                    detector=finding.rule_id.name,
+                    state=labels[state].lower(),
+                    user=self.env.user.name,
+                    note=note.strip(),
+                )
             )
             finding._message_log(body=message)
             finding.activity_ids.sudo().unlink()

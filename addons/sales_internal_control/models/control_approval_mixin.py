@@ -3,8 +3,11 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_amount
+from odoo.tools.translate import LazyTranslate
 
 from .control_tools import write_changes
+
+_lt = LazyTranslate(__name__)
 
 
 class ControlApprovalMixin(models.AbstractModel):
@@ -249,12 +252,15 @@ class ControlApprovalMixin(models.AbstractModel):
                 for index, step in enumerate(steps, start=1)
             ]
         )
+        requests._copy_tier_name_translations()
         self.sudo().write({"approval_state": "pending", "approval_amount": 0.0})
-        message = self.env._(
-            "Approval requested by %(user)s for %(amount)s: %(tiers)s.",
-            user=self.env.user.name,
-            amount=format_amount(self.env, amount, self.company_id.currency_id),
-            tiers=" → ".join(requests.mapped("tier_name")),
+        message = self.env["control.log"]._text(
+            _lt(
+                "Approval requested by %(user)s for %(amount)s: %(tiers)s.",
+                user=self.env.user.name,
+                amount=format_amount(self.env, amount, self.company_id.currency_id),
+                tiers=" → ".join(requests.mapped("tier_name")),
+            )
         )
         self._control_note(message)
         self.env["control.log"]._log("approval_requested", self, message, amount=amount)
@@ -295,23 +301,44 @@ class ControlApprovalMixin(models.AbstractModel):
         undo the approval: the error is posted on the document, which stays
         unconfirmed until someone solves it and runs the action again.
         """
+        Log = self.env["control.log"]
         for document in self:
             actor = document.with_user(requester) if requester else document
             # In the document's company, whatever companies the approver has
             # enabled in the web client.
             actor = actor.with_context(allowed_company_ids=document.company_id.ids)
-            try:
-                with self.env.cr.savepoint():
-                    actor._approval_action()
-            except UserError as error:
-                message = self.env._(
+            with Log._collect_detached() as blocks:
+                try:
+                    with self.env.cr.savepoint():
+                        actor._approval_action()
+                except UserError as error:
+                    error_text = str(error)
+                except Exception:
+                    # Not a refusal: the lines go where they would have gone.
+                    Log._create_detached(blocks)
+                    raise
+                else:
+                    Log.sudo().create(blocks)
+                    continue
+            message = Log._text(
+                _lt(
                     "Approved, but the action could not be completed: %(error)s",
-                    error=str(error),
+                    error=blocks[0]["message"] if blocks else error_text,
                 )
-                document._control_note(message)
-                # Written after the savepoint's rollback, so it stays even
-                # where the blocking control's own line was undone with it.
-                self.env["control.log"]._log("blocked", document, message)
+            )
+            document._control_note(message)
+            # One line for the attempt, under the user whose approval made it,
+            # written after the savepoint's rollback: the blocking control's
+            # line (its event, amount, control), which _log_detached would
+            # otherwise have committed apart under the requester.
+            vals = dict(
+                blocks[0]
+                if blocks
+                else Log._prepare_log_vals("blocked", document, "")[0],
+                message=message,
+                user_id=self.env.uid,
+            )
+            Log.sudo().create(vals)
 
     def _approval_end_round(self, state):
         """Close the open requests of the round (rejection or void)."""
@@ -332,20 +359,24 @@ class ControlApprovalMixin(models.AbstractModel):
             self._approval_current_requests().mapped("amount") or [0.0]
         )
         if new_rules:
-            message = self.env._(
-                "Approval of %(document)s void: %(rules)s now apply to it "
-                "(total %(amount)s), and its approval round did not cover them.",
-                document=self.display_name,
-                rules=", ".join(new_rules.mapped("name")),
-                amount=format_amount(self.env, amount, currency),
+            message = self.env["control.log"]._text(
+                _lt(
+                    "Approval of %(document)s void: %(rules)s now apply to it "
+                    "(total %(amount)s), and its approval round did not cover them.",
+                    document=self.display_name,
+                    rules=", ".join(new_rules.mapped("name")),
+                    amount=format_amount(self.env, amount, currency),
+                )
             )
         else:
-            message = self.env._(
-                "Approval of %(document)s void: its total rose from %(approved)s "
-                "to %(amount)s.",
-                document=self.display_name,
-                approved=format_amount(self.env, covered, currency),
-                amount=format_amount(self.env, amount, currency),
+            message = self.env["control.log"]._text(
+                _lt(
+                    "Approval of %(document)s void: its total rose from %(approved)s "
+                    "to %(amount)s.",
+                    document=self.display_name,
+                    approved=format_amount(self.env, covered, currency),
+                    amount=format_amount(self.env, amount, currency),
+                )
             )
         self._approval_end_round("none")
         self._control_note(message)
@@ -474,25 +505,27 @@ class ControlApprovalMixin(models.AbstractModel):
         self.ensure_one()
         currency = self.company_id.currency_id
         amount = self._approval_get_amount()
-        message = self.env._(
-            "%(document)s is %(state)s: this change takes its total from "
-            "%(before)s to %(amount)s (largest discount %(discount)s %%) and it "
-            "would then need approval under %(rules)s, which it does not have "
-            "(approval %(approval)s, approved amount %(approved)s). The change is "
-            "refused; cancel the document and confirm it again to ask the "
-            "approvers.",
-            document=self.display_name,
-            state=dict(self._fields["state"]._description_selection(self.env))[
-                self.state
-            ],
-            before=format_amount(self.env, before[0], currency),
-            amount=format_amount(self.env, amount, currency),
-            discount=self._approval_get_discount(),
-            rules=", ".join(rules.mapped("name")) or "-",
-            approval=dict(
-                self._fields["approval_state"]._description_selection(self.env)
-            )[self.approval_state],
-            approved=format_amount(self.env, self.approval_amount, currency),
+        message = self.env["control.log"]._text(
+            _lt(
+                "%(document)s is %(state)s: this change takes its total from "
+                "%(before)s to %(amount)s (largest discount %(discount)s %%) and it "
+                "would then need approval under %(rules)s, which it does not have "
+                "(approval %(approval)s, approved amount %(approved)s). The change is "
+                "refused; cancel the document and confirm it again to ask the "
+                "approvers.",
+                document=self.display_name,
+                state=dict(self._fields["state"]._description_selection(self.env))[
+                    self.state
+                ],
+                before=format_amount(self.env, before[0], currency),
+                amount=format_amount(self.env, amount, currency),
+                discount=self._approval_get_discount(),
+                rules=", ".join(rules.mapped("name")) or "-",
+                approval=dict(
+                    self._fields["approval_state"]._description_selection(self.env)
+                )[self.approval_state],
+                approved=format_amount(self.env, self.approval_amount, currency),
+            )
         )
         self.env["control.log"]._log_detached("blocked", self, message, amount=amount)
         raise UserError(message)
@@ -583,21 +616,27 @@ class ControlApprovalMixin(models.AbstractModel):
         for document, rules in self._approval_missing().items():
             currency = document.company_id.currency_id
             amount = document._approval_get_amount()
-            message = self.env._(
-                "%(document)s (%(amount)s) cannot become %(state)s: it needs "
-                "approval under %(rules)s and its approval is %(approval)s "
-                "(approved amount %(approved)s). Use the ordinary Confirm or Post "
-                "button, which asks the approvers.",
-                document=document.display_name,
-                amount=format_amount(self.env, amount, currency),
-                state=dict(document._fields["state"]._description_selection(self.env))[
-                    state
-                ],
-                rules=", ".join(rules.mapped("name")) or "-",
-                approval=dict(
-                    document._fields["approval_state"]._description_selection(self.env)
-                )[document.approval_state],
-                approved=format_amount(self.env, document.approval_amount, currency),
+            message = self.env["control.log"]._text(
+                _lt(
+                    "%(document)s (%(amount)s) cannot become %(state)s: it needs "
+                    "approval under %(rules)s and its approval is %(approval)s "
+                    "(approved amount %(approved)s). Use the ordinary Confirm or Post "
+                    "button, which asks the approvers.",
+                    document=document.display_name,
+                    amount=format_amount(self.env, amount, currency),
+                    state=dict(
+                        document._fields["state"]._description_selection(self.env)
+                    )[state],
+                    rules=", ".join(rules.mapped("name")) or "-",
+                    approval=dict(
+                        document._fields["approval_state"]._description_selection(
+                            self.env
+                        )
+                    )[document.approval_state],
+                    approved=format_amount(
+                        self.env, document.approval_amount, currency
+                    ),
+                )
             )
             self.env["control.log"]._log_detached(
                 "blocked", document, message, amount=amount

@@ -1,6 +1,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import format_amount
+from odoo.tools import SQL, format_amount
+from odoo.tools.translate import LazyTranslate
+
+_lt = LazyTranslate(__name__)
 
 REQUEST_STATES = [
     ("waiting", "Waiting"),
@@ -43,7 +46,10 @@ class ControlApprovalRequest(models.Model):
         "control.approval.tier", string="Rule Tier", readonly=True
     )
     sequence = fields.Integer(readonly=True)
-    tier_name = fields.Char(string="Tier", readonly=True)
+    # A copy of the tier's name with all its translations, made when the
+    # round starts: each approver reads it in his language, and renaming the
+    # rule's tier later does not rewrite history.
+    tier_name = fields.Char(string="Tier", readonly=True, translate=True)
     group_id = fields.Many2one("res.groups", string="Approver Group", readonly=True)
     user_id = fields.Many2one("res.users", string="Approver", readonly=True)
     state = fields.Selection(
@@ -93,6 +99,24 @@ class ControlApprovalRequest(models.Model):
             ("group_id", "in", user.groups_id.ids),
         ]
         return domain if (operator == "=") == value else ["!", *domain]
+
+    def _copy_tier_name_translations(self):
+        """Give the requests their tier's name in every language (one query
+        for the round)."""
+        with_tier = self.filtered("tier_id")
+        if not with_tier:
+            return
+        self.env["control.approval.tier"].flush_model(["name"])
+        with_tier.flush_recordset(["tier_name"])
+        self.env.cr.execute(
+            SQL(
+                "UPDATE control_approval_request AS r SET tier_name = t.name "
+                "FROM control_approval_tier AS t "
+                "WHERE r.tier_id = t.id AND r.id IN %s",
+                tuple(with_tier.ids),
+            )
+        )
+        with_tier.invalidate_recordset(["tier_name"])
 
     # ------------------------------------------------------------------ checks
     def _is_approver(self, user):
@@ -186,14 +210,18 @@ class ControlApprovalRequest(models.Model):
             )
             document = request._get_document()
             amount = format_amount(self.env, request.amount, request.currency_id)
-            message = self.env._(
-                "Tier %(tier)s approved by %(user)s for %(amount)s.",
-                tier=request.tier_name,
-                user=self.env.user.name,
-                amount=amount,
+            message = self.env["control.log"]._text(
+                _lt(
+                    "Tier %(tier)s approved by %(user)s for %(amount)s.",
+                    tier=request.tier_name,
+                    user=self.env.user.name,
+                    amount=amount,
+                )
             )
             if comment:
-                message = f"{message} {comment}"
+                message = self.env["control.log"]._text(
+                    _lt("%(decision)s %(comment)s", decision=message, comment=comment)
+                )
             document._approval_close_activities()
             document._control_note(message)
             self.env["control.log"]._log(
@@ -221,11 +249,13 @@ class ControlApprovalRequest(models.Model):
                 }
             )
             document = request._get_document()
-            message = self.env._(
-                "Tier %(tier)s rejected by %(user)s: %(reason)s",
-                tier=request.tier_name,
-                user=self.env.user.name,
-                reason=reason,
+            message = self.env["control.log"]._text(
+                _lt(
+                    "Tier %(tier)s rejected by %(user)s: %(reason)s",
+                    tier=request.tier_name,
+                    user=self.env.user.name,
+                    reason=reason,
+                )
             )
             document._approval_close_activities()
             document._control_note(message)
@@ -273,13 +303,15 @@ class ControlApprovalRequest(models.Model):
                     "comment": reason,
                 }
             )
-            message = self.env._(
-                "Emergency approval by %(user)s of tiers %(tiers)s for %(amount)s: "
-                "%(reason)s",
-                user=self.env.user.name,
-                tiers=", ".join(remaining.mapped("tier_name")),
-                amount=format_amount(self.env, request.amount, request.currency_id),
-                reason=reason,
+            message = self.env["control.log"]._text(
+                _lt(
+                    "Emergency approval by %(user)s of tiers %(tiers)s for %(amount)s: "
+                    "%(reason)s",
+                    user=self.env.user.name,
+                    tiers=", ".join(remaining.mapped("tier_name")),
+                    amount=format_amount(self.env, request.amount, request.currency_id),
+                    reason=reason,
+                )
             )
             document._approval_close_activities()
             document._control_note(message)

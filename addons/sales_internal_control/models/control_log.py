@@ -1,6 +1,9 @@
+from contextlib import contextmanager
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, config
+from odoo.tools.translate import LazyGettext, get_translation
 
 LOG_EVENTS = [
     ("approval_requested", "Approval requested"),
@@ -17,6 +20,66 @@ LOG_EVENTS = [
     ("export", "Export"),
     ("budget_change", "Budget change"),
 ]
+
+# Key of the cursor's cache under which _approval_resume collects the lines
+# that _log_detached would write (internal state, out of reach of callers).
+COLLECT_KEY = "control_log_collect"
+
+
+class LogText(str):
+    """A log message formatted in the writer's language that keeps its English
+    source, module and parameters (``source``, ``module``, ``params``): the
+    control log renders it again in each reader's language.
+
+    Made by :meth:`ControlLog._text` from a lazy translation (``_lt``). It is a
+    plain ``str`` everywhere else (error messages, chatter notes).
+    """
+
+    source = None
+    module = None
+    params = None
+
+
+def _encode_param(value):
+    """A parameter as JSON: lazy translations (and log texts) keep their
+    source to be translated for the reader; anything else is a fact, kept as
+    written (numbers, or text such as formatted amounts and names)."""
+    if isinstance(value, LazyGettext):
+        return {
+            "_lt": value._source,
+            "module": value._module,
+            "args": _encode_args(value._args),
+        }
+    if isinstance(value, LogText) and value.source:
+        return {"_lt": value.source, "module": value.module, "args": value.params}
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return str(value)
+
+
+def _encode_args(args):
+    if isinstance(args, dict):
+        return {str(key): _encode_param(value) for key, value in args.items()}
+    return [_encode_param(value) for value in args or ()]
+
+
+def _decode_args(args):
+    def decode(value):
+        if isinstance(value, dict) and "_lt" in value:
+            inner = _decode_args(value.get("args"))
+            positional = inner if isinstance(inner, tuple) else ()
+            named = inner if isinstance(inner, dict) else {}
+            return LazyGettext(
+                value["_lt"],
+                *positional,
+                _module=value.get("module") or "base",
+                **named,
+            )
+        return value
+
+    if isinstance(args, dict):
+        return {key: decode(value) for key, value in args.items()}
+    return tuple(decode(value) for value in args or ())
 
 
 class ControlLog(models.Model):
@@ -56,8 +119,34 @@ class ControlLog(models.Model):
     date = fields.Datetime(
         required=True, readonly=True, default=fields.Datetime.now, index=True
     )
-    message = fields.Text(readonly=True)
-    amount = fields.Monetary(readonly=True, currency_field="currency_id")
+    message = fields.Text(
+        compute="_compute_message",
+        search="_search_message",
+        help="The message in the reader's language (lines written before "
+        "messages were translatable show the text as it was written).",
+    )
+    message_text = fields.Text(
+        string="Message as Written",
+        readonly=True,
+        help="The message as it was written, in the language of the user who "
+        "caused it.",
+    )
+    message_source = fields.Text(
+        string="Message Template",
+        readonly=True,
+        help="English source of the message, translated for each reader.",
+    )
+    message_module = fields.Char(readonly=True)
+    message_params = fields.Json(
+        string="Message Parameters",
+        readonly=True,
+        help="The facts of the message (documents, numbers) as they were written.",
+    )
+    # No sum: amounts of different events (requested, approved, blocked...)
+    # of the same document would add up to nothing meaningful.
+    amount = fields.Monetary(
+        readonly=True, currency_field="currency_id", aggregator=None
+    )
     currency_id = fields.Many2one(related="company_id.currency_id")
     company_id = fields.Many2one(
         "res.company",
@@ -67,11 +156,71 @@ class ControlLog(models.Model):
         index=True,
     )
 
+    @api.depends_context("lang")
+    @api.depends("message_text", "message_source", "message_module", "message_params")
+    def _compute_message(self):
+        lang = self.env.lang or "en_US"
+        for line in self:
+            line.message = line._render_message(lang)
+
+    def _render_message(self, lang):
+        self.ensure_one()
+        if not self.message_source:
+            return self.message_text
+        args = _decode_args(self.message_params)
+        try:
+            return get_translation(
+                self.message_module or "base", lang, self.message_source, args
+            )
+        except (TypeError, ValueError, KeyError):
+            return self.message_text
+
+    def _search_message(self, operator, value):
+        return [("message_text", operator, value)]
+
     @api.model_create_multi
     def create(self, vals_list):
         # Lines are created only through _log(), which runs in sudo; a direct
         # create by a user is refused by the access rights (no create right).
+        vals_list = [self._message_vals(vals) for vals in vals_list]
         return super().create(vals_list)
+
+    @api.model
+    def _message_vals(self, vals):
+        """``message`` (a plain text or a :class:`LogText`) given to create
+        becomes the stored text and, for a log text, its source and facts."""
+        if "message" not in vals:
+            return vals
+        vals = dict(vals)
+        message = vals.pop("message")
+        vals.setdefault("message_text", str(message) if message else False)
+        if isinstance(message, LogText) and message.source:
+            vals.setdefault("message_source", message.source)
+            vals.setdefault("message_module", message.module)
+            vals.setdefault("message_params", message.params or False)
+        return vals
+
+    @api.model
+    def _text(self, lazy):
+        """The log text of a lazy translation ``_lt("... %(x)s", x=...)``:
+        formatted in the current language, and rendered in the reader's
+        language by the log.
+
+        Usage (``_lt = LazyTranslate(__name__)`` at the top of the file)::
+
+            message = self.env["control.log"]._text(
+                _lt("Order %(order)s blocked: %(amount)s.", order=..., amount=...)
+            )
+            self.env["control.log"]._log_detached("blocked", order, message)
+            raise UserError(message)
+        """
+        if not isinstance(lazy, LazyGettext):
+            return lazy
+        text = LogText(self.env._(lazy))
+        text.source = lazy._source
+        text.module = lazy._module
+        text.params = _encode_args(lazy._args)
+        return text
 
     def write(self, vals):
         if not self:
@@ -110,6 +259,8 @@ class ControlLog(models.Model):
         }
 
     def _xlsx_rows(self):
+        # In the exporter's language, whoever wrote the lines.
+        lang = self.env.lang or "en_US"
         event_labels = dict(self._fields["event"]._description_selection(self.env))
         return [
             (
@@ -121,7 +272,7 @@ class ControlLog(models.Model):
                 line.user_id.name,
                 line.amount,
                 line.company_id.currency_id.name,
-                line.message or "",
+                line.with_context(lang=lang).message or "",
                 line.company_id.name,
             )
             for line in self
@@ -152,6 +303,7 @@ class ControlLog(models.Model):
     def _prepare_log_vals(
         self, event, records, message, amount=0.0, company=None, control=False
     ):
+        message = self._text(message)
         vals_list = []
         for record in records:
             rec_company = company or (
@@ -178,7 +330,9 @@ class ControlLog(models.Model):
 
         :param event: one of ``LOG_EVENTS``
         :param records: the documents concerned
-        :param message: the human-readable explanation, with the numbers
+        :param message: the human-readable explanation, with the numbers: a
+            plain text, or a :meth:`_text` (or a lazy ``_lt``) that each
+            reader then reads in his language
         :param amount: the amount concerned, in company currency
         :param company: the company of the lines (default: the record's)
         :param control: technical name of the control writing the line
@@ -202,16 +356,52 @@ class ControlLog(models.Model):
         read them: a separate cursor would not see the test's uncommitted
         users and companies.
         """
-        if config["test_enable"] or self.env.registry.in_test_mode():
-            return self._log(
-                event, records, message, amount=amount, company=company, control=control
+        stack = self.env.cr.cache.get(COLLECT_KEY)
+        if stack:
+            # Inside _collect_detached (the approval engine resuming an
+            # action): the caller writes the block, once, after its
+            # savepoint's rollback.
+            stack[-1].extend(
+                self._prepare_log_vals(
+                    event, records, message, amount, company, control
+                )
             )
+            return self.browse()
         vals_list = self._prepare_log_vals(
             event, records, message, amount, company, control
         )
+        return self._create_detached(vals_list)
+
+    @api.model
+    def _create_detached(self, vals_list):
+        """Create lines in a cursor of their own (see :meth:`_log_detached`)."""
+        if not vals_list:
+            return self.browse()
+        if config["test_enable"] or self.env.registry.in_test_mode():
+            return self.sudo().create(vals_list)
         with self.env.registry.cursor() as cr:
             self.env(cr=cr, su=True)["control.log"].create(vals_list)
         return self.browse()
+
+    @api.model
+    @contextmanager
+    def _collect_detached(self):
+        """Collect, instead of writing, the lines :meth:`_log_detached` would
+        write in the block of this ``with``: yields the list of their values.
+
+        For an action run inside a savepoint whose refusal is caught (the
+        approval engine running the document's action after the last tier):
+        the caller writes the block once, in its own transaction, rather than
+        a committed line of the refused attempt plus a line of its own.
+        """
+        stack = self.env.cr.cache.setdefault(COLLECT_KEY, [])
+        stack.append([])
+        try:
+            yield stack[-1]
+        finally:
+            stack.pop()
+            if not stack:
+                self.env.cr.cache.pop(COLLECT_KEY, None)
 
     @api.model
     def _lock_for_check(self, records):

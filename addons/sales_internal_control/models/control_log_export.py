@@ -1,4 +1,7 @@
 from odoo import api, fields, models
+from odoo.tools.translate import LazyTranslate
+
+_lt = LazyTranslate(__name__)
 
 
 class ControlLog(models.Model):
@@ -26,15 +29,17 @@ class ControlLog(models.Model):
         rules on it."""
         model_label = records._description
         names = [str(name) for name in field_names or ()]
-        message = self.env._(
-            "%(user)s exported %(rows)s rows (%(records)s records) of "
-            "%(model)s (%(model_name)s), fields: %(fields)s.",
-            user=self.env.user.name,
-            rows=rows,
-            records=len(records),
-            model=model_label,
-            model_name=records._name,
-            fields=", ".join(names) or "-",
+        message = self.env["control.log"]._text(
+            _lt(
+                "%(user)s exported %(rows)s rows (%(records)s records) of "
+                "%(model)s (%(model_name)s), fields: %(fields)s.",
+                user=self.env.user.name,
+                rows=rows,
+                records=len(records),
+                model=model_label,
+                model_name=records._name,
+                fields=", ".join(names) or "-",
+            )
         )
         line = self.sudo().create(
             {

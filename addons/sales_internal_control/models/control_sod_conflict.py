@@ -1,8 +1,11 @@
 from odoo import fields, models, tools
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
+from odoo.tools.translate import LazyTranslate
 
 from .control_sod import RISK_LEVELS
+
+_lt = LazyTranslate(__name__)
 
 # One row per active internal user and active risk of a company the user
 # belongs to whose two functions the user holds (Odoo keeps the implied groups
@@ -118,16 +121,18 @@ class ControlSodConflict(models.Model):
         for (user_id, risk_id), (enforce, mitigated) in opened.items():
             user, risk = users_by_id[user_id], risks_by_id[risk_id]
             if enforce and not mitigated and not self.env.su:
-                message = self.env._(
-                    "%(actor)s cannot give %(user)s these groups: they would hold "
-                    "both %(function_a)s and %(function_b)s, which the risk "
-                    "%(risk)s (%(level)s) keeps apart, without a valid mitigation.",
-                    actor=self.env.user.name,
-                    user=user.name,
-                    function_a=risk.function_a_id.name,
-                    function_b=risk.function_b_id.name,
-                    risk=risk.name,
-                    level=dict(RISK_LEVELS)[risk.level],
+                message = self.env["control.log"]._text(
+                    _lt(
+                        "%(actor)s cannot give %(user)s these groups: they would hold "
+                        "both %(function_a)s and %(function_b)s, which the risk "
+                        "%(risk)s (%(level)s) keeps apart, without a valid mitigation.",
+                        actor=self.env.user.name,
+                        user=user.name,
+                        function_a=risk.function_a_id.name,
+                        function_b=risk.function_b_id.name,
+                        risk=risk.name,
+                        level=dict(RISK_LEVELS)[risk.level],
+                    )
                 )
                 Log._log_detached(
                     "blocked", user, message, company=risk.company_id, control="sod"
@@ -139,15 +144,17 @@ class ControlSodConflict(models.Model):
             vals_list += Log._prepare_log_vals(
                 "sod",
                 user,
-                self.env._(
-                    "%(actor)s gave %(user)s groups that make them hold both "
-                    "%(function_a)s and %(function_b)s (risk %(risk)s, %(state)s).",
-                    actor=self.env.user.name,
-                    user=user.name,
-                    function_a=risk.function_a_id.name,
-                    function_b=risk.function_b_id.name,
-                    risk=risk.name,
-                    state=self.env._("mitigated") if mitigated else self.env._("open"),
+                self.env["control.log"]._text(
+                    _lt(
+                        "%(actor)s gave %(user)s groups that make them hold both "
+                        "%(function_a)s and %(function_b)s (risk %(risk)s, %(state)s).",
+                        actor=self.env.user.name,
+                        user=user.name,
+                        function_a=risk.function_a_id.name,
+                        function_b=risk.function_b_id.name,
+                        risk=risk.name,
+                        state=_lt("mitigated") if mitigated else _lt("open"),
+                    )
                 ),
                 company=risk.company_id,
                 control="sod",

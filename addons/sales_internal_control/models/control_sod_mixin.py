@@ -1,5 +1,8 @@
 from odoo import models
 from odoo.exceptions import UserError
+from odoo.tools.translate import LazyTranslate
+
+_lt = LazyTranslate(__name__)
 
 
 class ControlSodMixin(models.AbstractModel):
@@ -38,13 +41,15 @@ class ControlSodMixin(models.AbstractModel):
         that stays when the transaction is rolled back."""
         self.ensure_one()
         user = user or self.env.user
-        message = self.env._(
-            "Segregation of duties: %(user)s may not %(action)s %(document)s: "
-            "%(reason)s",
-            user=user.name,
-            action=action or self.env._("post"),
-            document=self.display_name,
-            reason=reason,
+        message = self.env["control.log"]._text(
+            _lt(
+                "Segregation of duties: %(user)s may not %(action)s %(document)s: "
+                "%(reason)s",
+                user=user.name,
+                action=action or self.env._("post"),
+                document=self.display_name,
+                reason=reason,
+            )
         )
         self.env["control.log"]._log_detached(
             "blocked", self, message, company=self.company_id, control="sod"
@@ -62,13 +67,15 @@ class ControlSodMixin(models.AbstractModel):
             any(companies.mapped("approval_requires_2fa"))
             and not user.sudo().totp_enabled
         ):
-            message = self.env._(
-                "%(user)s must turn on two-factor authentication (My Profile > "
-                "Account Security) to %(action)s %(documents)s: the company "
-                "requires it for approval decisions.",
-                user=user.name,
-                action=action or self.env._("decide on"),
-                documents=", ".join(self.mapped("display_name")),
+            message = self.env["control.log"]._text(
+                _lt(
+                    "%(user)s must turn on two-factor authentication (My Profile > "
+                    "Account Security) to %(action)s %(documents)s: the company "
+                    "requires it for approval decisions.",
+                    user=user.name,
+                    action=action or self.env._("decide on"),
+                    documents=", ".join(self.mapped("display_name")),
+                )
             )
             for document in self:
                 self.env["control.log"]._log_detached(

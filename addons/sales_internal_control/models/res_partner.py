@@ -1,6 +1,9 @@
 from odoo import api, fields, models
+from odoo.tools.translate import LazyTranslate
 
 from .res_partner_bank import mask_number
+
+_lt = LazyTranslate(__name__)
 
 # Partner fields the partner detectors read (tax ID, name, phone, e-mail).
 ANOMALY_PARTNER_FIELDS = {"vat", "name", "phone", "mobile", "email"}
@@ -59,24 +62,30 @@ class ResPartner(models.Model):
         and control log, the numbers masked but their last 4 digits)."""
         for partner in self:
             if old and new:
-                message = self.env._(
-                    "Bank account number of %(partner)s changed from %(old)s to "
-                    "%(new)s.",
-                    partner=partner.display_name,
-                    old=self._bank_mask(old),
-                    new=self._bank_mask(new),
+                message = self.env["control.log"]._text(
+                    _lt(
+                        "Bank account number of %(partner)s changed from %(old)s to "
+                        "%(new)s.",
+                        partner=partner.display_name,
+                        old=self._bank_mask(old),
+                        new=self._bank_mask(new),
+                    )
                 )
             elif new:
-                message = self.env._(
-                    "Bank account %(new)s added to %(partner)s.",
-                    partner=partner.display_name,
-                    new=self._bank_mask(new),
+                message = self.env["control.log"]._text(
+                    _lt(
+                        "Bank account %(new)s added to %(partner)s.",
+                        partner=partner.display_name,
+                        new=self._bank_mask(new),
+                    )
                 )
             else:
-                message = self.env._(
-                    "Bank account %(old)s removed from %(partner)s.",
-                    partner=partner.display_name,
-                    old=self._bank_mask(old),
+                message = self.env["control.log"]._text(
+                    _lt(
+                        "Bank account %(old)s removed from %(partner)s.",
+                        partner=partner.display_name,
+                        old=self._bank_mask(old),
+                    )
                 )
             if new:
                 partner.sudo().bank_account_changed_date = fields.Datetime.now()

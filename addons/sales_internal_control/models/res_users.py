@@ -4,6 +4,9 @@ after, in two queries on the live conflict report); archiving a user hands
 their pending approvals to the tier's group."""
 
 from odoo import api, models
+from odoo.tools.translate import LazyTranslate
+
+_lt = LazyTranslate(__name__)
 
 # res.users values that change what a user holds (the form's group
 # check boxes and selections are reified fields).
@@ -63,14 +66,16 @@ class ResUsers(models.Model):
             "sales_internal_control.mail_activity_type_approval"
         )
         for request in requests:
-            message = self.env._(
-                "%(user)s was archived: the approval of %(document)s (%(tier)s) "
-                "goes to the group %(group)s, by %(by)s.",
-                user=former[request].name,
-                document=request.res_name,
-                tier=request.tier_name,
-                group=request.group_id.full_name,
-                by=self.env.user.name,
+            message = self.env["control.log"]._text(
+                _lt(
+                    "%(user)s was archived: the approval of %(document)s (%(tier)s) "
+                    "goes to the group %(group)s, by %(by)s.",
+                    user=former[request].name,
+                    document=request.res_name,
+                    tier=request.tier_name,
+                    group=request.group_id.full_name,
+                    by=self.env.user.name,
+                )
             )
             document = request._get_document().exists()
             self.env["control.log"]._log(

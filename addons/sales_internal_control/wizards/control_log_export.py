@@ -13,13 +13,36 @@ class ControlLogExport(models.TransientModel):
     date_from = fields.Date()
     date_to = fields.Date()
     event = fields.Selection(LOG_EVENTS, help="Leave empty for every event.")
+    model_id = fields.Many2one(
+        "ir.model",
+        string="Document Type",
+        domain="[('id', 'in', available_model_ids)]",
+        ondelete="cascade",
+        help="Empty for all: the types of the documents the log has lines of.",
+    )
+    available_model_ids = fields.Many2many(
+        "ir.model", compute="_compute_available_model_ids"
+    )
     res_model = fields.Char(
-        string="Document Model", help="For example sale.order; empty for all."
+        string="Document Model",
+        help="Technical name (e.g. sale.order), for callers that do not give "
+        "a Document Type; empty for all.",
     )
     user_id = fields.Many2one("res.users")
     company_ids = fields.Many2many(
         "res.company", default=lambda self: self.env.companies
     )
+
+    @api.depends("company_ids")
+    def _compute_available_model_ids(self):
+        # One grouped query, whatever the number of lines.
+        groups = self.env["control.log"]._read_group(
+            [("company_id", "in", self.env.companies.ids)], ["res_model"]
+        )
+        names = [res_model for (res_model,) in groups]
+        models_ = self.env["ir.model"].sudo().search([("model", "in", names)])
+        for wizard in self:
+            wizard.available_model_ids = models_
 
     @api.constrains("date_from", "date_to")
     def _check_dates(self):
@@ -55,8 +78,9 @@ class ControlLogExport(models.TransientModel):
             )
         if self.event:
             domain.append(("event", "=", self.event))
-        if self.res_model:
-            domain.append(("res_model", "=", self.res_model.strip()))
+        res_model = self.model_id.model or (self.res_model or "").strip()
+        if res_model:
+            domain.append(("res_model", "=", res_model))
         if self.user_id:
             domain.append(("user_id", "=", self.user_id.id))
         return domain
