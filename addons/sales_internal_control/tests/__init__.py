@@ -15,3 +15,4 @@ from . import test_anomaly_detectors
 from . import test_access_bank_mask
 from . import test_access_export
 from . import test_access_review
+from . import test_approval_context
