@@ -85,23 +85,26 @@ class ControlBudgetCheckMixin(models.AbstractModel):
             ._description_selection(self.env)
         )
         worst = max(budgets.mapped(lambda b: LEVEL_RANK.get(b.alert_level, 0)))
+        rows = []
+        for budget in budgets:
+            pct = f"{budget.consumed_pct:.1f}"
+            rows.append(
+                (
+                    budget.display_name,
+                    self.env._(
+                        "%(consumed)s of %(planned)s (%(pct)s %%), %(level)s",
+                        consumed=budget.currency_id.format(budget.consumed_amount),
+                        planned=budget.currency_id.format(budget.amount),
+                        pct=pct,
+                        level=levels.get(budget.alert_level, budget.alert_level),
+                    ),
+                )
+            )
         return [
             {
                 "title": self.env._("Budgets this document consumes"),
                 "level": ("success", "info", "warning", "danger")[worst],
-                "rows": [
-                    (
-                        budget.display_name,
-                        self.env._(
-                            "%(consumed)s of %(planned)s (%(pct)s %%), %(level)s",
-                            consumed=budget.currency_id.format(budget.consumed_amount),
-                            planned=budget.currency_id.format(budget.amount),
-                            pct=f"{budget.consumed_pct:.1f}",
-                            level=levels.get(budget.alert_level, budget.alert_level),
-                        ),
-                    )
-                    for budget in budgets
-                ],
+                "rows": rows,
             }
         ]
 

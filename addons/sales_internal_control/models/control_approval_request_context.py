@@ -110,9 +110,10 @@ class ControlApprovalRequest(models.Model):
                 f"{line.get('name')} ({line.get('discount'):g} %)"
                 for line in fact.get("lines") or []
             )
+            minimum = "{:g}".format(fact.get("min") or 0.0)
             return self.env._(
                 "Discount of at least %(min)s %% on: %(lines)s.",
-                min=f"{fact.get('min') or 0.0:g}",
+                min=minimum,
                 lines=lines or "-",
             )
         if kind == "domain":
@@ -236,13 +237,14 @@ class ControlApprovalRequest(models.Model):
             )
         )
         by_doc = all_requests.grouped(lambda r: (r.res_model, r.res_id))
+        past = self.env._("past round")
         for request in self:
             rows = [
                 (
                     other.sequence,
                     other.tier_name,
                     states.get(other.state, other.state)
-                    + ("" if other.active else f" ({self.env._('past round')})"),
+                    + ("" if other.active else f" ({past})"),
                     other.decided_by_id.name or "",
                     format_datetime(self.env, other.decision_date)
                     if other.decision_date
