@@ -34,6 +34,12 @@ class TestCreditApprovalContext(CreditCommon):
         self.assertIn("Credit of Credit Customer Ltd: fails", context)
         self.assertIn("1,000.00", context)  # the limit
         self.assertIn("alert-danger", context)
+        # The credit figures are for those who decide, not for the requester.
+        self.assertFalse(
+            request.with_user(self.salesman).read(["document_context_html"])[0][
+                "document_context_html"
+            ]
+        )
         self.assertEqual(
             order.with_user(self.salesman).credit_status, False
         )  # not refused yet: the check runs after the last tier

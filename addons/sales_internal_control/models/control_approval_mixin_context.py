@@ -156,7 +156,12 @@ class ControlApprovalMixin(models.AbstractModel):
         """
         self.ensure_one()
         requester = requester or self._approval_current_requests()[:1].requested_by_id
-        if not requester or requester.share or not requester.active:
+        if (
+            not requester
+            or requester.share
+            or not requester.active
+            or "activity_ids" not in self._fields
+        ):
             return False
         document = self.with_context(lang=requester.lang or self.env.lang)
         env = document.env

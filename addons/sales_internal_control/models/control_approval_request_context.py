@@ -139,9 +139,24 @@ class ControlApprovalRequest(models.Model):
             request.document_summary_html = request._render_summary(
                 document._control_request_summary()
             )
-            request.document_context_html = request._render_sections(
-                document._control_request_context()
+            request.document_context_html = (
+                request._render_sections(document._control_request_context())
+                if request._reader_decides()
+                else False
             )
+
+    def _reader_decides(self):
+        """Whether the current user decides (or decided, or oversees) this
+        request: the status sections (credit figures, budgets) are for them,
+        not for a requester who is none of those."""
+        self.ensure_one()
+        user = self.env.user
+        return (
+            self._is_approver(user)
+            or self.decided_by_id == user
+            or user.has_group("sales_internal_control.group_control_manager")
+            or user.has_group("sales_internal_control.group_emergency_approver")
+        )
 
     def _get_context_document(self):
         """The document in sudo (the request's readers may lack rights on it),

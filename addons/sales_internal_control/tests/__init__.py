@@ -16,3 +16,4 @@ from . import test_access_bank_mask
 from . import test_access_export
 from . import test_access_review
 from . import test_approval_context
+from . import test_request_form_tour
