@@ -31,7 +31,7 @@ class ControlApprovalMixin(models.AbstractModel):
 
     def _approval_summary_lines(self):
         """The lines summarised for the approver (order or invoice lines)."""
-        return None
+        return []
 
     def _control_request_context(self):
         """Sections an approver needs besides the document itself, in the

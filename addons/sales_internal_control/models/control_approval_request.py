@@ -64,7 +64,6 @@ class ControlApprovalRequest(models.Model):
     )
     partner_id = fields.Many2one(
         "res.partner",
-        string="Partner",
         readonly=True,
         index=True,
         help="The commercial partner of the document (customer, vendor).",
