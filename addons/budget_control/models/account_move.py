@@ -28,6 +28,12 @@ class AccountMove(models.Model):
             lambda line: line.display_type == "product" and line.analytic_distribution
         )
 
+    def _control_request_context(self):
+        sections = super()._control_request_context()
+        if self.move_type not in BUDGET_MOVE_TYPES:
+            return sections
+        return sections + self._budget_request_context(self.invoice_date or self.date)
+
     def _control_transition(self, state, apply):
         # Checked where a bill becomes posted, by any method (action_post, the
         # auto-post cron, Confirm Entries, a plain write of the state).

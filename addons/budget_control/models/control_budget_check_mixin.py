@@ -68,6 +68,49 @@ class ControlBudgetCheckMixin(models.AbstractModel):
         self.ensure_one()
         return self.amount_total
 
+    # Approval context (what the approver of the document sees)
+
+    def _budget_request_context(self, date):
+        """A section of the approval request: the confirmed budgets the
+        document's lines touch (whose period holds ``date``), with their
+        consumption before this document and their alert level."""
+        self.ensure_one()
+        budgets = self._budget_candidate_budgets()
+        if date:
+            budgets = budgets.filtered(
+                lambda budget: budget.date_from <= date <= budget.date_to
+            )
+        if not budgets:
+            return []
+        levels = dict(
+            self.env["control.budget"]
+            ._fields["alert_level"]
+            ._description_selection(self.env)
+        )
+        worst = max(budgets.mapped(lambda b: LEVEL_RANK.get(b.alert_level, 0)))
+        rows = []
+        for budget in budgets:
+            pct = f"{budget.consumed_pct:.1f}"
+            rows.append(
+                (
+                    budget.display_name,
+                    self.env._(
+                        "%(consumed)s of %(planned)s (%(pct)s %%), %(level)s",
+                        consumed=budget.currency_id.format(budget.consumed_amount),
+                        planned=budget.currency_id.format(budget.amount),
+                        pct=pct,
+                        level=levels.get(budget.alert_level, budget.alert_level),
+                    ),
+                )
+            )
+        return [
+            {
+                "title": self.env._("Budgets this document consumes"),
+                "level": ("success", "info", "warning", "danger")[worst],
+                "rows": rows,
+            }
+        ]
+
     # Release
 
     def action_budget_release(self, reason, amount=None):

@@ -14,6 +14,12 @@ class PurchaseOrder(models.Model):
             lambda line: not line.display_type and line.analytic_distribution
         )
 
+    def _control_request_context(self):
+        sections = super()._control_request_context()
+        return sections + self._budget_request_context(
+            self.date_order and self.date_order.date()
+        )
+
     def _control_transition(self, state, apply):
         # Checked where an order becomes confirmed, whichever method writes
         # the state (button_confirm and the second validation step through

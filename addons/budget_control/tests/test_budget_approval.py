@@ -83,3 +83,22 @@ class TestBudgetWithApprovals(BudgetCommon):
         self.assertFigures(self.budget_b, 0.0, 800.0)
         # 80%: the yellow crossing is logged once, for the confirmation.
         self.assertEqual(len(self._logs("threshold", po)), 1)
+
+    def test_request_shows_the_budgets_and_block_reaches_the_buyer(self):
+        po = self._po(500.0)
+        po.with_user(self.purchase_user).button_confirm()
+        request = po.approval_request_ids
+        context = request.with_user(self.approver).document_context_html
+        self.assertIn("Budgets this document consumes", context)
+        self.assertIn(self.budget_a.display_name, context)
+        self.assertIn("60.0", context)  # 600 of 1,000 committed
+        self.assertNotIn(self.budget_b.display_name, context)
+        feedback = (
+            request.with_user(self.approver)
+            .with_context(approval_feedback=True)
+            .action_approve()
+        )
+        self.assertEqual(feedback["params"]["type"], "danger")
+        self.assertIn("blocked by budget", feedback["params"]["message"])
+        activity = po.activity_ids.filtered(lambda a: a.user_id == self.purchase_user)
+        self.assertIn("blocked by budget", activity.note)

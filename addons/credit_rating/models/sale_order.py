@@ -24,6 +24,12 @@ class SaleOrder(models.Model):
         help="A confirmation of this quotation was refused by the credit check and "
         "it has not been released since.",
     )
+    credit_status = fields.Selection(
+        [("blocked", "Credit Blocked"), ("released", "Credit Released")],
+        compute="_compute_credit_status",
+        help="Credit Blocked: the credit check refused this quotation. Credit "
+        "Released: a credit controller released it for one confirmation.",
+    )
 
     # ---------------------------------------------------------------------- CRUD
     def _control_guarded_fields(self):
@@ -391,3 +397,78 @@ class SaleOrder(models.Model):
     @api.model
     def _credit_blocked_order_ids(self):
         return self.search([("credit_blocked", "=", True)]).ids
+
+    @api.depends("credit_release_amount")
+    def _compute_credit_status(self):
+        # One search for the batch (a list of orders), as credit_blocked.
+        blocked = self.search([("id", "in", self.ids), ("credit_blocked", "=", True)])
+        for order in self:
+            if order in blocked:
+                order.credit_status = "blocked"
+            elif order.credit_release_amount and order.state in ("draft", "sent"):
+                order.credit_status = "released"
+            else:
+                order.credit_status = False
+
+    # ---------------------------------------------------------- approval context
+    def _control_request_context(self):
+        # Hook of the approval engine: the approver of an order sees the
+        # customer's credit, and what this order does to it.
+        sections = super()._control_request_context()
+        partner = self.partner_id.commercial_partner_id
+        if not partner:
+            return sections
+        company = self.company_id
+        partner = partner.sudo().with_company(company)
+        currency = company.currency_id
+        amount = self._credit_amount()
+        result = partner._credit_evaluate(0.0 if self.state == "sale" else amount)
+        limit = result["limit"]
+
+        def money(value):
+            return format_amount(self.env, value, currency)
+
+        rows = [
+            (
+                self.env._("Grade (score)"),
+                f"{partner.credit_grade or '-'} ({partner.credit_score:g})",
+            ),
+            (self.env._("Credit limit"), money(limit) if limit else "-"),
+            (self.env._("Exposure"), money(result["exposure"])),
+            (self.env._("This order"), money(amount)),
+            (
+                self.env._("Available after this order"),
+                money(limit - result["exposure"] - amount) if limit else "-",
+            ),
+            (self.env._("Overdue receivables"), money(partner.credit_overdue_amount)),
+        ]
+        flags = [
+            label
+            for label, on in (
+                (self.env._("on credit hold"), partner.credit_hold),
+                (self.env._("strategic customer"), partner.credit_strategic),
+                (
+                    self.env._("released by a credit controller"),
+                    self._credit_is_released(),
+                ),
+            )
+            if on
+        ]
+        if flags:
+            rows.append((self.env._("Status"), ", ".join(flags)))
+        for reason in result["reasons"]:
+            rows.append((self.env._("Credit check"), reason))
+        sections.append(
+            {
+                "title": self.env._(
+                    "Credit of %(partner)s: %(verdict)s",
+                    partner=partner.name,
+                    verdict=self.env._("passes")
+                    if result["allowed"]
+                    else self.env._("fails"),
+                ),
+                "level": "success" if result["allowed"] else "danger",
+                "rows": rows,
+            }
+        )
+        return sections

@@ -5,6 +5,7 @@ from . import control_xlsx_export
 from . import control_approval_rule
 from . import control_approval_tier
 from . import control_approval_request
+from . import control_approval_request_context
 from . import control_guarded_mixin
 from . import control_anomaly_rule
 from . import control_anomaly_detectors
@@ -14,6 +15,7 @@ from . import control_sod
 from . import control_sod_conflict
 from . import control_sod_mixin
 from . import control_approval_mixin
+from . import control_approval_mixin_context
 from . import control_approval_line_mixin
 from . import control_overview
 from . import account_move
@@ -35,3 +37,4 @@ from . import control_access_review
 from . import control_access_review_line
 from . import res_users
 from . import res_groups
+from . import mail_thread

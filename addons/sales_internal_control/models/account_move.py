@@ -52,6 +52,11 @@ class AccountMove(models.Model):
         self.ensure_one()
         return abs(self.amount_total_signed)
 
+    def _approval_summary_lines(self):
+        return self.invoice_line_ids.filtered(
+            lambda line: line.display_type == "product"
+        )
+
     def _approval_enabled(self):
         self.ensure_one()
         return self.company_id.control_approval_invoice and self.is_invoice(

@@ -218,6 +218,8 @@ class ControlApprovalMixin(models.AbstractModel):
         )
         old.write({"active": False})
         tiers = rules.tier_ids.sorted(lambda t: (t.sequence, t.rule_id.sequence, t.id))
+        # Why each rule applies, as facts (rendered in the reader's language).
+        facts = self._approval_match_facts(rules, amount)
         steps = [
             {
                 "rule_id": tier.rule_id.id,
@@ -225,6 +227,7 @@ class ControlApprovalMixin(models.AbstractModel):
                 "tier_name": tier.name,
                 "group_id": tier.group_id.id,
                 "user_id": tier.user_id.id,
+                "match_facts": facts[tier.rule_id],
             }
             for tier in tiers
         ]
@@ -233,9 +236,12 @@ class ControlApprovalMixin(models.AbstractModel):
                 "tier_name": step["name"],
                 "group_id": step.get("group_id", False),
                 "user_id": step.get("user_id", False),
+                "match_facts": step.get("facts")
+                or [{"kind": "extra", "reason": step["name"]}],
             }
             for step in extra_tiers
         ]
+        partner = self._approval_partner()
         requests = Request.create(
             [
                 dict(
@@ -243,6 +249,7 @@ class ControlApprovalMixin(models.AbstractModel):
                     res_model=self._name,
                     res_id=self.id,
                     res_name=self.display_name,
+                    partner_id=partner.id,
                     sequence=index,
                     state="pending" if index == 1 else "waiting",
                     requested_by_id=self.env.uid,
@@ -283,25 +290,30 @@ class ControlApprovalMixin(models.AbstractModel):
         if following:
             following[:1].state = "pending"
             self._approval_schedule_activities(following[:1])
-            return
+            return []
         if round_.filtered(lambda r: r.state in ("pending", "rejected")):
-            return
+            return []
         self.write(
             {
                 "approval_state": "approved",
                 "approval_amount": max(decided.mapped("amount")),
             }
         )
-        self._approval_resume(decided[-1:].requested_by_id)
+        return self._approval_resume(decided[-1:].requested_by_id)
 
     def _approval_resume(self, requester=None):
         """Run the original action, as the requester, once fully approved.
 
         A block raised by another control (credit, budget, contract) does not
         undo the approval: the error is posted on the document, which stays
-        unconfirmed until someone solves it and runs the action again.
+        unconfirmed until someone solves it and runs the action again. The
+        requester is told (inbox and activity, :meth:`_approval_notify_requester`).
+
+        :return: list of ``(document, message)`` of the blocked documents, for
+            the approver to see
         """
         Log = self.env["control.log"]
+        refused = []
         for document in self:
             actor = document.with_user(requester) if requester else document
             # In the document's company, whatever companies the approver has
@@ -320,10 +332,11 @@ class ControlApprovalMixin(models.AbstractModel):
                 else:
                     Log.sudo().create(blocks)
                     continue
+            reason = blocks[0]["message"] if blocks else error_text
             message = Log._text(
                 _lt(
                     "Approved, but the action could not be completed: %(error)s",
-                    error=blocks[0]["message"] if blocks else error_text,
+                    error=reason,
                 )
             )
             document._control_note(message)
@@ -339,6 +352,11 @@ class ControlApprovalMixin(models.AbstractModel):
                 user_id=self.env.uid,
             )
             Log.sudo().create(vals)
+            # The savepoint undid the action only: this transaction, and
+            # the notification with it, is committed.
+            document._approval_notify_requester(requester, "blocked", error=reason)
+            refused.append((document, message))
+        return refused
 
     def _approval_end_round(self, state):
         """Close the open requests of the round (rejection or void)."""

@@ -68,6 +68,17 @@ class ControlApprovalRequest(models.Model):
     can_decide = fields.Boolean(
         compute="_compute_can_decide", search="_search_can_decide"
     )
+    partner_id = fields.Many2one(
+        "res.partner",
+        readonly=True,
+        index=True,
+        help="The commercial partner of the document (customer, vendor).",
+    )
+    match_facts = fields.Json(
+        readonly=True,
+        help="Why the rule applies, as facts stored by the engine when it "
+        "created the request (the conditions the document met).",
+    )
 
     @api.depends("res_name", "tier_name")
     def _compute_name(self):
@@ -193,9 +204,16 @@ class ControlApprovalRequest(models.Model):
 
     # ----------------------------------------------------------------- actions
     def action_approve(self, comment=False):
-        """Approve; returns False when a request was void (its total rose)."""
+        """Approve; returns False when a request was void (its total rose).
+
+        From the web client's buttons (context ``approval_feedback``), returns
+        a notification instead: what happened, the next tier, or the refusal
+        of the document's action after the last tier (a block by another
+        control, which the approver must see).
+        """
         self._check_can_decide()
         voided = False
+        blocks = []
         for request in self:
             if request._get_document()._approval_check_amount():
                 voided = True
@@ -227,8 +245,60 @@ class ControlApprovalRequest(models.Model):
             self.env["control.log"]._log(
                 "approved", document, message, amount=request.amount
             )
-            document._approval_next(request)
+            blocks += document._approval_next(request) or []
+        if self.env.context.get("approval_feedback"):
+            return self._approval_feedback(voided, blocks)
         return not voided
+
+    def _approval_feedback(self, voided, blocks):
+        """The notification shown to the approver after approving."""
+        if blocks:
+            kind, title = "danger", self.env._("Approved, but not completed")
+            message = "\n".join(message for _document, message in blocks)
+        elif voided:
+            kind, title = "warning", self.env._("Approval void")
+            message = self.env._(
+                "The total of %(documents)s changed since the request: the "
+                "approval round starts again (see the document's chatter).",
+                documents=", ".join(self.mapped("res_name")),
+            )
+        else:
+            kind, title = "success", self.env._("Approved")
+            lines = []
+            for request in self:
+                following = request._get_round().filtered(
+                    lambda r: r.state == "pending"
+                )
+                if following:
+                    lines.append(
+                        self.env._(
+                            "Tier %(tier)s of %(document)s approved; next: %(next)s.",
+                            tier=request.tier_name,
+                            document=request.res_name,
+                            next=", ".join(following.mapped("tier_name")),
+                        )
+                    )
+                else:
+                    lines.append(
+                        self.env._(
+                            "Tier %(tier)s of %(document)s approved; the "
+                            "document is approved.",
+                            tier=request.tier_name,
+                            document=request.res_name,
+                        )
+                    )
+            message = "\n".join(lines)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": title,
+                "message": message,
+                "type": kind,
+                "sticky": kind != "success",
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
 
     def action_reject(self, reason):
         if not reason or not str(reason).strip():
@@ -263,6 +333,13 @@ class ControlApprovalRequest(models.Model):
                 "rejected", document, message, amount=request.amount
             )
             document._approval_end_round("rejected")
+            document._approval_notify_requester(
+                request.requested_by_id,
+                "rejected",
+                tier=request.tier_name,
+                user=self.env.user.name,
+                reason=reason,
+            )
         return True
 
     def action_emergency_approve(self, reason):
@@ -284,6 +361,7 @@ class ControlApprovalRequest(models.Model):
             )
         self._check_can_decide(emergency=True)
         documents = {}
+        blocks = []
         for request in self:
             documents.setdefault((request.res_model, request.res_id), request)
         for request in documents.values():
@@ -319,7 +397,9 @@ class ControlApprovalRequest(models.Model):
                 "emergency_approved", document, message, amount=request.amount
             )
             document._approval_schedule_review(message)
-            document._approval_next(remaining[-1:])
+            blocks += document._approval_next(remaining[-1:]) or []
+        if blocks and self.env.context.get("approval_feedback"):
+            return self._approval_feedback(False, blocks)
         return True
 
     def action_open_document(self):
@@ -327,7 +407,17 @@ class ControlApprovalRequest(models.Model):
         return self.env["control.log"]._document_action(self.res_model, self.res_id)
 
     def _action_open_reason_wizard(self, mode):
+        if mode == "reject":
+            title = self.env._(
+                "Reject %(documents)s", documents=", ".join(self.mapped("res_name"))
+            )
+        else:
+            title = self.env._(
+                "Emergency approval of %(documents)s",
+                documents=", ".join(self.mapped("res_name")),
+            )
         return {
+            "name": title,
             "type": "ir.actions.act_window",
             "res_model": "control.approval.reason",
             "view_mode": "form",

@@ -12,6 +12,9 @@ class PurchaseOrder(models.Model):
             self.amount_total / (self.currency_rate or 1.0)
         )
 
+    def _approval_summary_lines(self):
+        return self.order_line.filtered(lambda line: not line.display_type)
+
     def _approval_enabled(self):
         self.ensure_one()
         return self.company_id.control_approval_purchase

@@ -16,6 +16,17 @@ class SaleOrder(models.Model):
         self.ensure_one()
         return max(self.order_line.mapped("discount") or [0.0])
 
+    def _approval_discount_lines(self, threshold):
+        self.ensure_one()
+        return [
+            (line.name or line.product_id.display_name, line.discount)
+            for line in self.order_line
+            if not line.display_type and line.discount >= threshold
+        ]
+
+    def _approval_summary_lines(self):
+        return self.order_line.filtered(lambda line: not line.display_type)
+
     def _approval_enabled(self):
         self.ensure_one()
         return self.company_id.control_approval_sale

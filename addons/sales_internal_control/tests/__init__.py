@@ -17,3 +17,5 @@ from . import test_access_bank_mask
 from . import test_access_export
 from . import test_access_review
 from . import test_control_log_language
+from . import test_approval_context
+from . import test_request_form_tour

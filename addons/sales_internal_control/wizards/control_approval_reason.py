@@ -17,8 +17,34 @@ class ControlApprovalReason(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
+        documents = ", ".join(self.request_ids.mapped("res_name"))
         if self.mode == "emergency":
-            self.request_ids.action_emergency_approve(self.reason)
+            result = self.request_ids.with_context(
+                approval_feedback=True
+            ).action_emergency_approve(self.reason)
+            if isinstance(result, dict):
+                # Approved, but the document's action was refused after it.
+                return result
+            title = self.env._("Emergency approval given")
+            message = self.env._(
+                "%(documents)s approved; the controllers will review it.",
+                documents=documents,
+            )
         else:
             self.request_ids.action_reject(self.reason)
-        return {"type": "ir.actions.act_window_close"}
+            title = self.env._("Rejected")
+            message = self.env._(
+                "%(documents)s rejected; the requester is notified with your reason.",
+                documents=documents,
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": title,
+                "message": message,
+                "type": "info",
+                "sticky": False,
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
