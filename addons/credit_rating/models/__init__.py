@@ -11,3 +11,4 @@ from . import sale_order
 from . import credit_dunning_level
 from . import credit_dunning
 from . import res_partner_dunning
+from . import control_dashboard

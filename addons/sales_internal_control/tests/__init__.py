@@ -15,3 +15,5 @@ from . import test_anomaly_detectors
 from . import test_access_bank_mask
 from . import test_access_export
 from . import test_access_review
+from . import test_dashboard
+from . import test_dashboard_tour
