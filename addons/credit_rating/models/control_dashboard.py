@@ -1,4 +1,5 @@
 from odoo import api, models
+from odoo.tools import SQL
 
 from ..report.credit_aging_report import AGE_BUCKETS
 
@@ -16,9 +17,10 @@ GRADE_LEVELS = {"A": "green", "B": "yellow", "C": "orange", "D": "red"}
 
 class ControlDashboard(models.AbstractModel):
     """Credit section of the dashboard: exposure by grade, customers near
-    their limit, receivables aging and dunning levels, read from the credit
-    exposure and aging reports (the one definition of open and overdue of
-    ``credit_open_items``) and from ``_credit_exposure_data``."""
+    their limit and overdue receivables from the credit check's exposure
+    buckets (``_credit_exposure_query``), the aging from the receivables aging
+    report (both on the one definition of open and overdue of
+    ``credit_open_items``), customers at each dunning level."""
 
     _inherit = "control.dashboard"
 
@@ -46,28 +48,55 @@ class ControlDashboard(models.AbstractModel):
 
     @api.model
     def _dashboard_credit_exposure(self, Exposure, company):
+        """Exposure by grade, customers near their limit and the overdue
+        receivables: one query, the customers' exposure buckets of
+        ``_credit_exposure_query`` (the credit check's own), by customer."""
+        self.env.flush_all()
+        key = str(company.id)
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH e AS (
+                    SELECT partner_id, SUM(amount) AS exposure,
+                           SUM(overdue) AS overdue
+                      FROM (%(exposure)s) AS b(bucket, partner_id, amount, overdue)
+                  GROUP BY partner_id
+                )
+                SELECT e.partner_id, e.exposure, e.overdue,
+                       p.credit_grade ->> %(key)s,
+                       COALESCE((p.credit_limit ->> %(key)s)::float, 0)
+                  FROM e
+                  JOIN res_partner p ON p.id = e.partner_id
+                """,
+                exposure=self.env["res.partner"]._credit_exposure_query(company),
+                key=key,
+            )
+        )
+        by_grade, near, overdue = {}, [], 0.0
+        for pid, exposure, partner_overdue, grade, limit in rows:
+            by_grade[grade or False] = by_grade.get(grade or False, 0.0) + exposure
+            overdue += partner_overdue or 0.0
+            if limit > 0 and exposure >= NEAR_LIMIT * limit:
+                near.append(pid)
         domain = [("company_id", "=", company.id)]
-        by_grade = dict(Exposure._read_group(domain, ["credit_grade"], ["amount:sum"]))
         grades = [grade for grade, _label in Exposure._fields["credit_grade"].selection]
         points, actions = [], []
         for grade in [*grades, False]:
             if grade is False and not by_grade.get(False):
                 continue
             label = grade or self.env._("Not Graded")
-            grade_domain = [*domain, ("credit_grade", "=", grade)]
-            points.append(
-                (label, by_grade.get(grade) or 0.0, GRADE_LEVELS.get(grade, "muted"))
-            )
+            value = company.currency_id.round(by_grade.get(grade) or 0.0)
+            points.append((label, value, GRADE_LEVELS.get(grade, "muted")))
             actions.append(
                 self._dashboard_action(
                     self.env._("Credit Exposure: %(grade)s", grade=label),
                     Exposure._name,
-                    grade_domain,
+                    [*domain, ("credit_grade", "=", grade)],
                     ("list", "pivot"),
                 )
             )
-        total = sum(by_grade.values())
-        near = self._dashboard_credit_near_limit(company)
+        total = company.currency_id.round(sum(by_grade.values()))
+        overdue = company.currency_id.round(overdue)
         share = f"{NEAR_LIMIT:.0%}"
         tiles = [
             self._dashboard_tile(
@@ -81,15 +110,22 @@ class ControlDashboard(models.AbstractModel):
             ),
             self._dashboard_tile(
                 "credit_near_limit",
-                self.env._(
-                    "Customers over %(share)s of Their Limit",
-                    share=share,
-                ),
+                self.env._("Customers over %(share)s of Their Limit", share=share),
                 len(near),
                 "res.partner",
                 [("id", "in", near)],
                 level="red" if near else "green",
                 views=("list", "form"),
+            ),
+            self._dashboard_tile(
+                "receivables_overdue",
+                self.env._("Overdue Receivables"),
+                overdue,
+                "credit.aging.report",
+                [*domain, ("age", "!=", "not_due")],
+                display=self._dashboard_money(overdue),
+                level="orange" if overdue else "green",
+                views=("list", "pivot"),
             ),
         ]
         charts = [
@@ -104,25 +140,9 @@ class ControlDashboard(models.AbstractModel):
         return tiles, charts
 
     @api.model
-    def _dashboard_credit_near_limit(self, company):
-        """Ids of the customers whose exposure reaches 90 % of their limit:
-        one search of the customers with a limit, one grouped query of their
-        exposure (``_credit_exposure_data``)."""
-        Partner = self.env["res.partner"].with_company(company)
-        limited = Partner.sudo().search([("credit_limit", ">", 0)])
-        customers = Partner.search([("id", "in", limited.commercial_partner_id.ids)])
-        data = customers._credit_exposure_data()
-        limits = dict(
-            zip(customers.ids, customers.sudo().mapped("credit_limit"), strict=True)
-        )
-        return [
-            pid
-            for pid, values in data.items()
-            if limits.get(pid) and values["exposure"] >= NEAR_LIMIT * limits[pid]
-        ]
-
-    @api.model
     def _dashboard_credit_aging(self, Aging, company):
+        """The aging buckets (one grouped read of the aging report) and the
+        customers at each dunning level (one grouped read of the customers)."""
         domain = [("company_id", "=", company.id)]
         by_age = dict(Aging._read_group(domain, ["age"], ["amount_open:sum"]))
         points, actions = [], []
@@ -137,26 +157,8 @@ class ControlDashboard(models.AbstractModel):
                     ("list", "pivot"),
                 )
             )
-        overdue = sum(
-            amount or 0.0 for age, amount in by_age.items() if age != "not_due"
-        )
         over_90 = by_age.get("90_plus") or 0.0
-        levels = Aging._read_group(
-            [*domain, ("dunning_level_id", "!=", False)],
-            ["dunning_level_id"],
-            ["partner_id:count_distinct"],
-        )
         tiles = [
-            self._dashboard_tile(
-                "receivables_overdue",
-                self.env._("Overdue Receivables"),
-                overdue,
-                Aging._name,
-                [*domain, ("age", "!=", "not_due")],
-                display=self._dashboard_money(overdue),
-                level="orange" if overdue else "green",
-                views=("list", "pivot"),
-            ),
             self._dashboard_tile(
                 "receivables_90_plus",
                 self.env._("Overdue 90+ Days"),
@@ -168,16 +170,20 @@ class ControlDashboard(models.AbstractModel):
                 views=("list", "pivot"),
             ),
         ]
+        Partner = self.env["res.partner"].with_company(company)
+        levels = Partner._read_group(
+            [("dunning_level_id", "!=", False)], ["dunning_level_id"], ["__count"]
+        )
         for level, count in levels:
             tiles.append(
                 self._dashboard_tile(
                     f"dunning_level_{level.id}",
                     self.env._("Dunning: %(level)s", level=level.display_name),
                     count,
-                    Aging._name,
-                    [*domain, ("dunning_level_id", "=", level.id)],
+                    Partner._name,
+                    [("dunning_level_id", "=", level.id)],
                     level="orange",
-                    views=("list", "pivot"),
+                    views=("list", "form"),
                 )
             )
         charts = [

@@ -270,51 +270,10 @@ class ResPartner(models.Model):
         }
         if not ids:
             return result
-        # One statement, one grouped sub-query per bucket. Receivables come
-        # from open_totals_query, the totals of the definition of open and
-        # overdue that the aging report and the dunning share (credits
-        # netted, oldest debits first). The ORM equivalents (gross lines) are
-        # _credit_receivable_domain, _credit_order_line_domain and
-        # _credit_draft_invoice_domain (used by the drill-down actions).
         # Flush everything at once: flushing only the fields read here would
         # split the pending updates of the orders being confirmed in two.
         self.env.flush_all()
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT 'receivable', o.partner_id, o.open_amount, o.overdue_amount
-                  FROM (%(open_totals)s) o
-                UNION ALL
-                SELECT 'order', p.commercial_partner_id, SUM(sol.credit_open_amount), 0
-                  FROM sale_order_line sol
-                  JOIN res_partner p ON p.id = sol.order_partner_id
-                 WHERE sol.company_id = %(company)s
-                   AND p.commercial_partner_id IN %(ids)s
-                   AND sol.state = 'sale'
-                   AND sol.credit_open_amount != 0
-              GROUP BY p.commercial_partner_id
-                UNION ALL
-                SELECT 'draft', m.commercial_partner_id, SUM(m.amount_total_signed), 0
-                  FROM account_move m
-                 WHERE m.company_id = %(company)s
-                   AND m.commercial_partner_id IN %(ids)s
-                   AND m.state = 'draft'
-                   AND m.move_type = 'out_invoice'
-              GROUP BY m.commercial_partner_id
-                """,
-                company=company.id,
-                ids=tuple(ids),
-                today=fields.Date.context_today(self),
-                open_totals=open_totals_query(
-                    SQL(
-                        "l.company_id = %s AND l.partner_id IN %s",
-                        company.id,
-                        tuple(ids),
-                    ),
-                    fields.Date.context_today(self),
-                ),
-            )
-        )
+        rows = self.env.execute_query(self._credit_exposure_query(company, ids))
         for bucket, pid, amount, overdue in rows:
             if pid in result:
                 result[pid][bucket] += amount or 0.0
@@ -325,6 +284,57 @@ class ResPartner(models.Model):
                 values["receivable"] + values["order"] + values["draft"]
             )
         return result
+
+    @api.model
+    def _credit_exposure_query(self, company, partner_ids=None):
+        """SQL of the exposure buckets of the commercial partners
+        ``partner_ids`` (all of them when None) in ``company``: rows
+        ``(bucket, partner_id, amount, overdue)``, one grouped sub-query per
+        bucket (``receivable``, ``order``, ``draft``), in company currency.
+
+        Receivables come from open_totals_query, the totals of the definition
+        of open and overdue that the aging report and the dunning share
+        (credits netted, oldest debits first). The ORM equivalents (gross
+        lines) are _credit_receivable_domain, _credit_order_line_domain and
+        _credit_draft_invoice_domain (used by the drill-down actions).
+        """
+        today = fields.Date.context_today(self)
+        if partner_ids is None:
+            lines = orders = moves = SQL("TRUE")
+        else:
+            ids = tuple(partner_ids)
+            lines = SQL("l.partner_id IN %s", ids)
+            orders = SQL("p.commercial_partner_id IN %s", ids)
+            moves = SQL("m.commercial_partner_id IN %s", ids)
+        return SQL(
+            """
+            SELECT 'receivable', o.partner_id, o.open_amount, o.overdue_amount
+              FROM (%(open_totals)s) o
+            UNION ALL
+            SELECT 'order', p.commercial_partner_id, SUM(sol.credit_open_amount), 0
+              FROM sale_order_line sol
+              JOIN res_partner p ON p.id = sol.order_partner_id
+             WHERE sol.company_id = %(company)s
+               AND %(orders)s
+               AND sol.state = 'sale'
+               AND sol.credit_open_amount != 0
+          GROUP BY p.commercial_partner_id
+            UNION ALL
+            SELECT 'draft', m.commercial_partner_id, SUM(m.amount_total_signed), 0
+              FROM account_move m
+             WHERE m.company_id = %(company)s
+               AND %(moves)s
+               AND m.state = 'draft'
+               AND m.move_type = 'out_invoice'
+          GROUP BY m.commercial_partner_id
+            """,
+            company=company.id,
+            orders=orders,
+            moves=moves,
+            open_totals=open_totals_query(
+                SQL("l.company_id = %s AND %s", company.id, lines), today
+            ),
+        )
 
     @api.model
     def _credit_order_line_domain(self, company, partner_ids):
