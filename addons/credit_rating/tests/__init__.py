@@ -8,3 +8,4 @@ from . import test_credit_hardening
 from . import test_dunning
 from . import test_open_items
 from . import test_customer_statement
+from . import test_dashboard_credit
