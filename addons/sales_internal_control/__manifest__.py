@@ -21,7 +21,7 @@
         "views/control_sod_views.xml",
         "views/control_approval_rule_views.xml",
         "views/control_approval_request_views.xml",
-        "views/control_overview_views.xml",
+        "views/control_dashboard_views.xml",
         "views/sale_order_views.xml",
         "views/purchase_order_views.xml",
         "views/account_move_views.xml",
@@ -46,6 +46,9 @@
         "demo/control_access_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "sales_internal_control/static/src/dashboard/*",
+        ],
         "web.assets_tests": [
             "sales_internal_control/static/tests/tours/*.js",
         ],

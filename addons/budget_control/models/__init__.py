@@ -9,3 +9,4 @@ from . import control_approval_rule
 from . import control_budget_revision
 from . import control_budget_change
 from . import account_payment
+from . import control_dashboard

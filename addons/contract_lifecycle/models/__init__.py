@@ -8,3 +8,4 @@ from . import contract_contract_terms
 from . import control_approval_request
 from . import sale_order
 from . import account_move
+from . import control_dashboard

@@ -11,3 +11,4 @@ from . import test_contract_templates
 from . import test_contract_signature
 from . import test_contract_portal
 from . import test_contract_renewal
+from . import test_dashboard_contract

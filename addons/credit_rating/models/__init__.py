@@ -13,3 +13,4 @@ from . import credit_dunning
 from . import credit_dunning_mail
 from . import res_partner_dunning
 from . import res_partner_credit_form
+from . import control_dashboard

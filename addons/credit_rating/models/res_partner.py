@@ -283,10 +283,11 @@ class ResPartner(models.Model):
         return self._credit_exposure_fold(company, rows, ids)
 
     @api.model
-    def _credit_exposure_query(self, company, ids, today):
+    def _credit_exposure_query(self, company, ids=None, today=None):
         """SQL of the exposure buckets, rows ``(bucket, partner_id, amount,
         overdue)``, of the commercial partners ``ids`` (SQL: a tuple or a
-        sub-select) in ``company``.
+        sub-select; every customer when None: the dashboard) in ``company``,
+        overdue as of ``today`` (the user's today when None).
 
         One statement, one grouped sub-query per bucket. Receivables come
         from open_totals_query, the totals of the definition of open and
@@ -295,6 +296,13 @@ class ResPartner(models.Model):
         _credit_receivable_domain, _credit_order_line_domain and
         _credit_draft_invoice_domain (used by the drill-down actions).
         """
+        today = today or self._credit_today()
+        if ids is None:
+            in_lines = in_orders = in_moves = SQL("TRUE")
+        else:
+            in_lines = SQL("l.partner_id IN %s", ids)
+            in_orders = SQL("p.commercial_partner_id IN %s", ids)
+            in_moves = SQL("m.commercial_partner_id IN %s", ids)
         return SQL(
             """
             SELECT 'receivable', o.partner_id, o.open_amount, o.overdue_amount
@@ -304,7 +312,7 @@ class ResPartner(models.Model):
               FROM sale_order_line sol
               JOIN res_partner p ON p.id = sol.order_partner_id
              WHERE sol.company_id = %(company)s
-               AND p.commercial_partner_id IN %(ids)s
+               AND %(in_orders)s
                AND sol.state = 'sale'
                AND sol.credit_open_amount != 0
           GROUP BY p.commercial_partner_id
@@ -312,15 +320,16 @@ class ResPartner(models.Model):
             SELECT 'draft', m.commercial_partner_id, SUM(m.amount_total_signed), 0
               FROM account_move m
              WHERE m.company_id = %(company)s
-               AND m.commercial_partner_id IN %(ids)s
+               AND %(in_moves)s
                AND m.state = 'draft'
                AND m.move_type = 'out_invoice'
           GROUP BY m.commercial_partner_id
             """,
             company=company.id,
-            ids=ids,
+            in_orders=in_orders,
+            in_moves=in_moves,
             open_totals=open_totals_query(
-                SQL("l.company_id = %s AND l.partner_id IN %s", company.id, ids),
+                SQL("l.company_id = %s AND %s", company.id, in_lines),
                 today,
             ),
         )

@@ -13,3 +13,4 @@ from . import test_statement_batch
 from . import test_credit_queries
 from . import test_credit_form
 from . import test_credit_approval_context
+from . import test_dashboard_credit

@@ -17,7 +17,7 @@ from . import control_sod_mixin
 from . import control_approval_mixin
 from . import control_approval_mixin_context
 from . import control_approval_line_mixin
-from . import control_overview
+from . import control_dashboard
 from . import account_move
 from . import account_payment
 from . import purchase_order

@@ -19,3 +19,5 @@ from . import test_access_review
 from . import test_control_log_language
 from . import test_approval_context
 from . import test_request_form_tour
+from . import test_dashboard
+from . import test_dashboard_tour

@@ -39,7 +39,7 @@ SECOND_COMPANY_GROUPS = (
 # The menus of the four addons each role sees (menus of other addons under the
 # app, and menus of addons not installed, are left out of the comparison).
 CONTROL = {
-    "sales_internal_control.control_overview_menu",
+    "sales_internal_control.control_dashboard_menu",
     "sales_internal_control.menu_internal_control_approvals",
     "sales_internal_control.control_approval_request_menu_my",
     "sales_internal_control.control_approval_request_menu",

@@ -1,0 +1,40 @@
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import tagged
+
+from .common import CreditCommon
+
+
+@tagged("post_install", "-at_install")
+class TestDashboardCredit(CreditCommon):
+    """The dashboard's credit section gives the credit check's own figures."""
+
+    def _section(self, user):
+        data = self.env["control.dashboard"].with_user(user).get_data()
+        sections = {section["key"]: section for section in data["sections"]}
+        return sections.get("credit")
+
+    def test_credit_figures(self):
+        today = fields.Date.today()
+        self._order(amount=550.0).with_user(self.controller).action_confirm()
+        self._invoice(self.customer, 400.0, today - timedelta(days=100))
+        section = self._section(self.controller)
+        tiles = {tile["key"]: tile for tile in section["tiles"]}
+        near = tiles["credit_near_limit"]
+        self.assertIn(self.customer.id, near["action"]["domain"][0][2])
+        # 950 of a 1,000 limit: over 90 %; the tile's list holds the customer.
+        self.assertEqual(self.customer.sudo().credit_exposure, 950.0)
+        self.customer.sudo().credit_limit = 2000.0
+        section = self._section(self.controller)
+        tiles = {tile["key"]: tile for tile in section["tiles"]}
+        self.assertNotIn(
+            self.customer.id, tiles["credit_near_limit"]["action"]["domain"][0][2]
+        )
+        charts = {chart["key"]: chart for chart in section["charts"]}
+        aging = charts["receivables_aging"]
+        self.assertGreaterEqual(aging["values"][-1], 400.0)  # 90+ days
+        self.assertGreaterEqual(tiles["receivables_overdue"]["value"], 400.0)
+
+    def test_salesman_has_no_credit_section(self):
+        self.assertIsNone(self._section(self.salesman))

@@ -1,0 +1,48 @@
+import unittest
+
+import odoo
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from .common import ApprovalCase
+
+
+class DashboardTourMixin:
+    """Internal Control > Overview in the browser (tag ``ic_browser``: run by
+    ``odoo-bin --test-enable``, pytest-odoo starts no server and skips it)."""
+
+    @classmethod
+    def setUpClass(cls):
+        if odoo.service.server.server is None:
+            raise unittest.SkipTest(
+                "needs Odoo's HTTP server: run by odoo-bin --test-enable"
+            )
+        super().setUpClass()
+        cls.viewer = new_test_user(
+            cls.env,
+            login="ic_tour_dashboard",
+            groups="sales_team.group_sale_manager,"
+            "sales_internal_control.group_control_manager",
+        )
+        cls._rule(amount_min=1000.0)
+
+    def _open_dashboard(self, tour):
+        order = self._order(price=1500.0)
+        order.sudo().name = "SIC-DASH-A"
+        order.action_confirm()
+        self.assertEqual(order.approval_state, "pending")
+        self.start_tour("/odoo", tour, login=self.viewer.login)
+
+
+@tagged("post_install", "-at_install", "ic_browser")
+class TestDashboardTour(DashboardTourMixin, HttpCase, ApprovalCase):
+    def test_dashboard_on_desktop(self):
+        self._open_dashboard("sales_internal_control_dashboard")
+
+
+@tagged("post_install", "-at_install", "ic_browser")
+class TestDashboardTourMobile(DashboardTourMixin, HttpCase, ApprovalCase):
+    browser_size = "375x667"
+    touch_enabled = True
+
+    def test_dashboard_on_a_phone(self):
+        self._open_dashboard("sales_internal_control_dashboard_mobile")
