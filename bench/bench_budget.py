@@ -6,7 +6,11 @@
    the budget's figures alone.
 2. Confirming 200 purchase orders one by one with the module against plain
    Odoo (sale_management, purchase, account): time, queries and the ratio.
-3. Nested budgets: confirming one purchase order, and applying one budget
+3. Confirming a purchase order on a confirmed budget, plain Odoo against
+   the addons, after 100 and after 800 confirmed orders on the same
+   analytic account: queries and milliseconds per confirmation side by side
+   (one order per request, as the web client or XML-RPC confirms them).
+4. Nested budgets: confirming one purchase order, and applying one budget
    change (submission, then the budget manager's approval that applies it),
    on an account with 1 budget (the year) against 13 (the year and its 12
    months); the number of queries must not change.
@@ -202,6 +206,76 @@ def bench_confirm_many():
     )
 
 
+HISTORY = (100, 800)
+SAMPLE = 30
+
+
+def _confirm_sampled(env, with_budget):
+    """``{history: (queries, ms)}`` per confirmation, averaged over
+    ``SAMPLE`` orders confirmed one by one after ``history`` earlier
+    confirmed orders on the account."""
+    account, vendor, product, _budget = _setup(env, with_budget=with_budget)
+    _po(env, account, vendor, product).button_confirm()  # warm-up
+    figures = {}
+    done = 1
+    for history in HISTORY:
+        # The history is confirmed in one batch (its cost is not measured).
+        env["purchase.order"].concat(
+            *(_po(env, account, vendor, product) for _i in range(history - done))
+        ).button_confirm()
+        env.flush_all()
+        env.cr.execute("ANALYZE purchase_order, purchase_order_line")
+        orders = [_po(env, account, vendor, product) for _i in range(SAMPLE)]
+        # What a commit runs (the chatter's tracking of the new orders).
+        env.cr.flush()
+        queries = seconds = 0
+        for order in orders:
+            _result, order_queries, order_seconds = measure(env, order.button_confirm)
+            assert order.state == "purchase", order.state
+            env.cr.flush()
+            queries += order_queries
+            seconds += order_seconds
+        figures[history] = (queries / SAMPLE, seconds / SAMPLE * 1000)
+        done = history + SAMPLE
+    return figures
+
+
+def bench_confirm_history():
+    with bench_env(plain=True) as env:
+        plain = _confirm_sampled(env, with_budget=False)
+    with bench_env() as env:
+        addons = _confirm_sampled(env, with_budget=True)
+    rows = []
+    for history in HISTORY:
+        plain_q, plain_ms = plain[history]
+        q, ms = addons[history]
+        rows.append(
+            (
+                history,
+                f"{plain_q:.1f}",
+                f"{q:.1f}",
+                f"{q - plain_q:+.1f}",
+                f"{plain_ms:.1f}",
+                f"{ms:.1f}",
+                f"{ms / plain_ms:.2f}",
+            )
+        )
+    report(
+        "Confirming one purchase order on a confirmed budget: plain Odoo vs "
+        f"the addons (mean of {SAMPLE} orders, one per request)",
+        rows,
+        [
+            "earlier confirmed orders",
+            "queries plain",
+            "queries addons",
+            "extra",
+            "ms plain",
+            "ms addons",
+            "time ratio",
+        ],
+    )
+
+
 def _change_queries(env, budget):
     """Queries of submitting an increase of ``budget`` and of approving it
     (which applies it), as two requests."""
@@ -273,4 +347,5 @@ if __name__ == "__main__":
     init_odoo()
     bench_check_scaling()
     bench_confirm_many()
+    bench_confirm_history()
     bench_nested()

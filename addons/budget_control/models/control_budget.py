@@ -1,7 +1,6 @@
 import math
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
-import pytz
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
@@ -598,7 +597,6 @@ class ControlBudget(models.Model):
         return [
             (
                 budget.name,
-                budget.parent_id.name or "",
                 budget.analytic_account_id.display_name,
                 budget.date_from,
                 budget.date_to,
@@ -625,7 +623,11 @@ class ControlBudget(models.Model):
 
     def _level_of(self, pct):
         self.ensure_one()
-        company = self.company_id
+        return self._level_at(self.company_id, pct)
+
+    @api.model
+    def _level_at(self, company, pct):
+        """Alert level of ``pct`` under the thresholds of ``company``."""
         if pct >= company.budget_red_pct:
             return "red"
         if pct >= company.budget_orange_pct:
@@ -637,289 +639,191 @@ class ControlBudget(models.Model):
     def _get_consumption_data(self):
         """Return {budget id: (actual, committed)} in company currency.
 
-        A constant number of queries whatever the number of budgets, plans,
-        journal items and purchase lines: one grouped query for the actuals
-        and one for the commitments.
+        One query whatever the number of budgets, plans, journal items and
+        purchase lines (see :meth:`_consumption_sql`).
         """
         budgets = self.filtered("id")
         if not budgets:
             return {}
         self.env.flush_all()
-        actual = self._get_actual_data(budgets)
-        committed = self._get_committed_data(budgets)
-        return {
-            budget_id: (actual.get(budget_id, 0.0), committed.get(budget_id, 0.0))
-            for budget_id in budgets.ids
-        }
-
-    @api.model
-    def _get_actual_data(self, budgets):
-        """Posted journal items on the budget's analytic account, by distribution.
-
-        Read from the journal items themselves (their balance, in company
-        currency, times the distribution percentage of every key naming the
-        budget's account: "12" or, across plans, "12,15"), not from their
-        analytic lines, which a billing clerk may edit or delete. One query
-        for any number of budgets and plans, driven by Odoo's index on the
-        distribution's keys. Expenses are debits, refunds reduce the sum; a
-        negative percentage counts as nothing. Sales documents (customer
-        invoices, refunds and receipts) are left out.
-        """
-        aml = self.env["account.move.line"]
-        account_ids = [str(i) for i in budgets.sudo().analytic_account_id.ids]
         self.env.cr.execute(
-            self._actual_sql(
-                SQL(
-                    "budget.id IN %(ids)s AND %(accounts_query)s && %(account_ids)s",
-                    ids=tuple(budgets.ids),
-                    accounts_query=aml._query_analytic_accounts("aml"),
-                    account_ids=account_ids,
-                )
-            )
+            self._consumption_query(SQL("budget.id IN %s", tuple(budgets.ids)))
         )
-        return {
-            budget_id: float(amount or 0.0)
-            for budget_id, amount in self.env.cr.fetchall()
+        data = {
+            budget_id: (float(actual or 0.0), float(committed or 0.0))
+            for budget_id, actual, committed, *_rest in self.env.cr.fetchall()
         }
-
-    @api.model
-    def _actual_sql(self, budget_filter):
-        """SQL of the actuals, one row ``(budget_id, amount)`` per budget
-        matching ``budget_filter`` (a condition on ``budget`` and ``aml``):
-        the one definition the budget check and the analysis report read."""
-        return SQL(
-            """
-            SELECT budget.id AS budget_id,
-                   SUM(aml.balance * GREATEST(dist.value::numeric, 0) / 100)
-                   AS amount
-              FROM account_move_line aml
-              JOIN account_move move ON move.id = aml.move_id
-        CROSS JOIN LATERAL jsonb_each_text(aml.analytic_distribution)
-                   AS dist(key, value)
-        CROSS JOIN LATERAL unnest(string_to_array(dist.key, ','))
-                   AS dist_account(id)
-              JOIN control_budget budget
-                ON budget.analytic_account_id::text = dist_account.id
-               AND budget.company_id = aml.company_id
-               AND aml.date BETWEEN budget.date_from AND budget.date_to
-             WHERE %(budget_filter)s
-               AND aml.parent_state = 'posted'
-               AND move.move_type NOT IN %(sale_types)s
-          GROUP BY budget.id
-            """,
-            budget_filter=budget_filter,
-            sale_types=tuple(self.env["account.move"].get_sale_types(True)),
-        )
-
-    def _utc_periods(self):
-        """``{budget id: (start, stop)}``: the budget's dates as UTC bounds.
-
-        A purchase order's date is a UTC datetime; the budget's dates are
-        local days, in the time zone of the company (its partner), else of
-        the budget's owner, else UTC: an order confirmed at 07:00 on
-        1 January in Shanghai belongs to January's budget.
-        """
-        periods = {}
-        for budget in self.sudo():
-            tz_name = budget.company_id.partner_id.tz or budget.user_id.tz or "UTC"
-            tz = pytz.timezone(tz_name)
-            bounds = []
-            for day in (budget.date_from, budget.date_to + timedelta(days=1)):
-                local = tz.localize(datetime.combine(day, time.min))
-                bounds.append(local.astimezone(pytz.utc).replace(tzinfo=None))
-            periods[budget.id] = tuple(bounds)
-        return periods
-
-    @api.model
-    def _committed_query(self, budgets, select, tail):
-        """Confirmed purchase lines of ``budgets`` with their unbilled share.
-
-        Rows are (budget, purchase line, distribution key); ``select`` may use
-        ``budget``, ``pol``, ``po``, ``dist`` and ``unbilled.unbilled_qty`` (the line's
-        quantity not yet billed on posted vendor bills, refunds giving quantity
-        back, in the line's unit); ``tail`` closes the query.
-        """
-        account_ids = [str(i) for i in budgets.sudo().analytic_account_id.ids]
-        pol = self.env["purchase.order.line"]
-        return self._committed_sql(
-            select,
-            tail,
-            SQL(
-                "VALUES %s",
-                SQL(", ").join(
-                    SQL("(%s, %s::timestamp, %s::timestamp)", budget_id, start, stop)
-                    for budget_id, (start, stop) in budgets._utc_periods().items()
-                ),
-            ),
-            SQL(
-                "budget.id IN %(ids)s AND %(accounts_query)s && %(account_ids)s",
-                ids=tuple(budgets.ids),
-                accounts_query=pol._query_analytic_accounts("pol"),
-                account_ids=account_ids,
-            ),
-        )
-
-    @api.model
-    def _committed_sql(self, select, tail, periods, budget_filter):
-        """The committed purchase lines, the one definition the budget check
-        (through :meth:`_committed_query`) and the analysis report read.
-
-        ``periods``: SQL of rows ``(budget id, start, stop)``, the budgets'
-        periods as UTC bounds (:meth:`_utc_periods` as ``VALUES``, or
-        :meth:`_utc_periods_sql`); ``budget_filter``: a condition on
-        ``budget`` and ``pol``.
-        """
-        return SQL(
-            r"""
-            SELECT %(select)s
-              FROM purchase_order_line pol
-              JOIN purchase_order po ON po.id = pol.order_id
-         LEFT JOIN uom_uom pol_uom ON pol_uom.id = pol.product_uom
-        CROSS JOIN LATERAL jsonb_each_text(pol.analytic_distribution)
-                   AS dist(key, value)
-        CROSS JOIN LATERAL unnest(string_to_array(dist.key, ','))
-                   AS dist_account(id)
-              JOIN control_budget budget
-                ON budget.analytic_account_id::text = dist_account.id
-               AND budget.company_id = pol.company_id
-              JOIN (%(periods)s) AS period(budget_id, date_start, date_stop)
-                ON period.budget_id = budget.id
-               AND po.date_order >= period.date_start
-               AND po.date_order < period.date_stop
-         LEFT JOIN LATERAL (
-                   SELECT SUM(
-                              CASE WHEN move.move_type = 'in_refund'
-                                   THEN -1 ELSE 1 END
-                              * aml.quantity
-                              / COALESCE(NULLIF(aml_uom.factor, 0), 1)
-                              * COALESCE(pol_uom.factor, 1)
-                          ) AS qty
-                     FROM account_move_line aml
-                     JOIN account_move move ON move.id = aml.move_id
-                LEFT JOIN uom_uom aml_uom ON aml_uom.id = aml.product_uom_id
-                    WHERE aml.purchase_line_id = pol.id
-                      AND move.state = 'posted'
-                      AND move.move_type IN ('in_invoice', 'in_refund')
-                   ) billed ON TRUE
-        CROSS JOIN LATERAL (
-                   SELECT GREATEST(pol.product_qty - COALESCE(billed.qty, 0), 0)
-                          AS unbilled_qty
-                   ) unbilled
-             WHERE %(budget_filter)s
-               AND po.state IN ('purchase', 'done')
-               AND pol.display_type IS NULL
-               AND pol.product_qty > 0
-               %(tail)s
-            """,
-            select=select,
-            tail=tail,
-            periods=periods,
-            budget_filter=budget_filter,
-        )
-
-    @api.model
-    def _committed_amount_sql(self):
-        """SQL of a committed line's amount in company currency (its untaxed
-        subtotal at the order's rate, times its share not billed, times the
-        distribution percentage of the budget's account), to sum per budget
-        in :meth:`_committed_sql`."""
-        return SQL(
-            """
-            pol.price_subtotal
-            / COALESCE(NULLIF(po.currency_rate, 0), 1)
-            * unbilled.unbilled_qty
-            / pol.product_qty
-            * GREATEST(dist.value::numeric, 0) / 100
-            """
-        )
-
-    @api.model
-    def _utc_periods_sql(self):
-        """SQL of rows ``(budget id, start, stop)`` for every budget: the
-        bounds of :meth:`_utc_periods` computed by the database (same time
-        zone: the company's, else the owner's, else UTC)."""
-        return SQL(
-            """
-            SELECT budget.id,
-                   timezone('UTC', timezone(zone.name, budget.date_from::timestamp)),
-                   timezone('UTC',
-                            timezone(zone.name, (budget.date_to + 1)::timestamp))
-              FROM control_budget budget
-              JOIN res_company company ON company.id = budget.company_id
-              JOIN res_partner company_partner
-                ON company_partner.id = company.partner_id
-         LEFT JOIN res_users owner ON owner.id = budget.user_id
-         LEFT JOIN res_partner owner_partner ON owner_partner.id = owner.partner_id
-        CROSS JOIN LATERAL (
-                   SELECT COALESCE(NULLIF(company_partner.tz, ''),
-                                   NULLIF(owner_partner.tz, ''), 'UTC') AS name
-                   ) zone
-            """
-        )
+        return {budget_id: data.get(budget_id, (0.0, 0.0)) for budget_id in budgets.ids}
 
     @api.model
     def _consumption_sql(self):
-        """SQL of one row ``(budget_id, actual, committed)`` per budget, for
-        the analysis report: the check's own pieces (:meth:`_actual_sql`,
-        :meth:`_committed_sql`, :meth:`_committed_amount_sql`) over every
-        budget. The one place to change if the committed amounts are read
-        another way."""
-        # The accounts of the budgets, for the index on the distributions.
-        budget_accounts = SQL(
-            "(SELECT ARRAY_AGG(DISTINCT analytic_account_id::text) FROM control_budget)"
-        )
-        return SQL(
-            """
-            SELECT budget.id AS budget_id,
-                   COALESCE(actual.amount, 0) AS actual,
-                   COALESCE(committed.amount, 0) AS committed
-              FROM control_budget budget
-         LEFT JOIN (%(actual)s) actual ON actual.budget_id = budget.id
-         LEFT JOIN (%(committed)s) committed ON committed.budget_id = budget.id
-            """,
-            actual=self._actual_sql(
-                SQL(
-                    "%s && %s",
-                    self.env["account.move.line"]._query_analytic_accounts("aml"),
-                    budget_accounts,
-                )
-            ),
-            committed=self._committed_sql(
-                SQL(
-                    "budget.id AS budget_id, SUM(%s) AS amount",
-                    self._committed_amount_sql(),
-                ),
-                SQL("GROUP BY budget.id"),
-                self._utc_periods_sql(),
-                SQL(
-                    "%s && %s",
-                    self.env["purchase.order.line"]._query_analytic_accounts("pol"),
-                    budget_accounts,
-                ),
-            ),
-        )
+        """The one definition of a budget's actual and committed amounts.
 
-    @api.model
-    def _get_committed_data(self, budgets):
-        """Confirmed purchase lines not yet billed, by distribution.
+        Returns a dict of SQL pieces, each correlated to a row ``budget`` of
+        ``control_budget`` in the FROM clause of the caller (the consumption
+        query below, the budget analysis view):
 
-        For each purchase line: its untaxed subtotal converted at the order's
-        rate, times the share of its quantity not yet billed on posted vendor
-        bills (refunds give quantity back), times the distribution percentage
-        of the budget's account. A billed quantity moves to the actuals and is
-        never counted twice.
+        - ``period``: a sub-select for ``CROSS JOIN LATERAL (...) period``
+          giving ``period.date_start`` and ``period.date_stop``, the budget's
+          local days as UTC bounds (``date_start <= t < date_stop``) in the
+          time zone of its company (its partner), else of its owner, else
+          UTC: an order confirmed at 07:00 on 1 January in Shanghai belongs
+          to January's budget;
+        - ``actual_rows``: a SELECT of ``line_id`` (journal item) and
+          ``amount``, one row per distribution key naming the account:
+          posted journal items of the budget's company within its dates,
+          not of sales documents (customer invoices, refunds, receipts),
+          their balance (company currency; expenses are debits, refunds
+          reduce it) times the percentage of every key naming the budget's
+          account ("12" or, across plans, "12,15"); read from the journal
+          items, not from their analytic lines, which a billing clerk may
+          edit or delete;
+        - ``committed_rows``: a SELECT of ``line_id`` (purchase line) and
+          ``amount``, likewise: confirmed purchase lines of the budget's
+          company whose order date lies in ``period``, their stored
+          ``budget_committed_amount`` (the untaxed subtotal at the order's
+          rate times the share of the quantity not yet billed on posted
+          vendor bills, refunds giving quantity back, units converted)
+          times the distribution percentage of every key naming the
+          budget's account (the lines whose distribution has one key naming
+          one account are found by their stored ``budget_analytic_id`` and
+          their share read by key; the others by expanding the
+          distribution). A billed quantity moves to the
+          actuals and is never counted twice.
+
+        A negative percentage counts as nothing. The actuals are driven by
+        Odoo's index on the distribution's keys, the commitments by partial
+        indexes of the lines still committed, on (account, company, order
+        date) and, for split distributions, on (company, order date).
         """
-        self.env.cr.execute(
-            self._committed_query(
-                budgets,
-                SQL("budget.id, SUM(%s)", self._committed_amount_sql()),
-                SQL("GROUP BY budget.id"),
-            )
+        aml = self.env["account.move.line"]
+        pol = self.env["purchase.order.line"]
+        share = SQL("GREATEST(dist.value::numeric, 0) / 100")
+        names_account = SQL(
+            "budget.analytic_account_id::text = ANY(string_to_array(dist.key, ','))"
         )
         return {
-            budget_id: float(amount or 0.0)
-            for budget_id, amount in self.env.cr.fetchall()
+            "period": SQL(
+                """
+                SELECT (budget.date_from::timestamp AT TIME ZONE tz.name)
+                       AT TIME ZONE 'UTC' AS date_start,
+                       ((budget.date_to + 1)::timestamp AT TIME ZONE tz.name)
+                       AT TIME ZONE 'UTC' AS date_stop
+                  FROM (
+                       SELECT COALESCE(NULLIF(company_partner.tz, ''),
+                                       NULLIF(owner_partner.tz, ''),
+                                       'UTC') AS name
+                         FROM res_company company
+                         JOIN res_partner company_partner
+                           ON company_partner.id = company.partner_id
+                    LEFT JOIN res_users owner ON owner.id = budget.user_id
+                    LEFT JOIN res_partner owner_partner
+                           ON owner_partner.id = owner.partner_id
+                        WHERE company.id = budget.company_id
+                       ) tz
+                """
+            ),
+            "actual_rows": SQL(
+                """
+                SELECT aml.id AS line_id, aml.balance * %(share)s AS amount
+                  FROM account_move_line aml
+                  JOIN account_move move ON move.id = aml.move_id
+            CROSS JOIN LATERAL jsonb_each_text(aml.analytic_distribution)
+                       AS dist(key, value)
+                 WHERE %(accounts)s && ARRAY[budget.analytic_account_id::text]
+                   AND aml.company_id = budget.company_id
+                   AND aml.date BETWEEN budget.date_from AND budget.date_to
+                   AND aml.parent_state = 'posted'
+                   AND move.move_type NOT IN %(sale_types)s
+                   AND %(names_account)s
+                """,
+                share=share,
+                names_account=names_account,
+                accounts=aml._query_analytic_accounts("aml"),
+                sale_types=tuple(self.env["account.move"].get_sale_types(True)),
+            ),
+            "committed_rows": SQL(
+                """
+                SELECT pol.id AS line_id,
+                       pol.budget_committed_amount
+                       * GREATEST(COALESCE((pol.analytic_distribution
+                                  ->> budget.analytic_account_id::text)::numeric,
+                                  0), 0) / 100 AS amount
+                  FROM purchase_order_line pol
+                 WHERE pol.budget_analytic_id = budget.analytic_account_id
+                   AND pol.company_id = budget.company_id
+                   AND pol.budget_date >= period.date_start
+                   AND pol.budget_date < period.date_stop
+                   AND pol.budget_committed_amount <> 0
+             UNION ALL
+                SELECT pol.id AS line_id,
+                       pol.budget_committed_amount * %(share)s AS amount
+                  FROM purchase_order_line pol
+            CROSS JOIN LATERAL jsonb_each_text(pol.analytic_distribution)
+                       AS dist(key, value)
+                 WHERE pol.budget_analytic_id = 0
+                   AND pol.analytic_distribution IS NOT NULL
+                   AND pol.company_id = budget.company_id
+                   AND pol.budget_date >= period.date_start
+                   AND pol.budget_date < period.date_stop
+                   AND pol.budget_committed_amount <> 0
+                   AND %(accounts)s && ARRAY[budget.analytic_account_id::text]
+                   AND %(names_account)s
+                """,
+                share=share,
+                names_account=names_account,
+                accounts=pol._query_analytic_accounts("pol"),
+            ),
         }
+
+    @api.model
+    def _consumption_query(self, where, lock=False):
+        """Rows ``(budget id, actual, committed, date_start, date_stop,
+        analytic account id, company id, planned amount, last notified
+        level)`` of the budgets matching ``where`` (on ``budget``); with
+        ``lock``, the budgets are rewritten first in the same statement (see
+        ``control.log._lock_for_check``): a second transaction checking them
+        waits, then fails to serialize and is retried by Odoo."""
+        parts = self._consumption_sql()
+        if lock:
+            head = SQL(
+                """
+                locked AS (
+                    UPDATE control_budget budget
+                       SET write_date = budget.write_date
+                     WHERE %(where)s
+                 RETURNING budget.id
+                ),""",
+                where=where,
+            )
+            where = SQL("budget.id IN (SELECT id FROM locked)")
+        else:
+            head = SQL()
+        return SQL(
+            """
+            WITH %(head)s budget AS MATERIALIZED (
+                SELECT budget.*, period.date_start, period.date_stop
+                  FROM control_budget budget
+            CROSS JOIN LATERAL (%(period)s) period
+                 WHERE %(where)s
+            )
+            SELECT budget.id, actual.amount, committed.amount,
+                   budget.date_start, budget.date_stop,
+                   budget.analytic_account_id, budget.company_id,
+                   budget.amount, budget.last_alert_level
+              FROM budget
+        CROSS JOIN LATERAL (SELECT budget.date_start, budget.date_stop) period
+         LEFT JOIN LATERAL (SELECT SUM(rows.amount) AS amount
+                              FROM (%(actual_rows)s) rows) actual ON TRUE
+         LEFT JOIN LATERAL (SELECT SUM(rows.amount) AS amount
+                              FROM (%(committed_rows)s) rows) committed ON TRUE
+            """,
+            head=head,
+            where=where,
+            period=parts["period"],
+            actual_rows=parts["actual_rows"],
+            committed_rows=parts["committed_rows"],
+        )
 
     def _get_committed_line_ids(self):
         """Ids of the purchase lines behind the committed figure."""
@@ -927,15 +831,19 @@ class ControlBudget(models.Model):
         if not budgets:
             return []
         self.env.flush_all()
-        digits = self.env["decimal.precision"].precision_get("Product Unit of Measure")
+        parts = self._consumption_sql()
         self.env.cr.execute(
-            self._committed_query(
-                budgets,
-                SQL("DISTINCT pol.id"),
-                SQL(
-                    "AND ROUND(unbilled.unbilled_qty::numeric, %(digits)s) > 0",
-                    digits=digits,
-                ),
+            SQL(
+                """
+                SELECT DISTINCT rows.line_id
+                  FROM control_budget budget
+            CROSS JOIN LATERAL (%(period)s) period
+            CROSS JOIN LATERAL (%(committed_rows)s) rows
+                 WHERE budget.id IN %(ids)s AND rows.amount <> 0
+                """,
+                period=parts["period"],
+                committed_rows=parts["committed_rows"],
+                ids=tuple(budgets.ids),
             )
         )
         return [line_id for (line_id,) in self.env.cr.fetchall()]
@@ -949,11 +857,16 @@ class ControlBudget(models.Model):
         }
 
     def action_open_analysis(self):
-        """Budget analysis (pivot, graph) of these budgets, or of all."""
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "budget_control.control_budget_report_action"
+        """Pivot and graph of planned, actual and committed amounts."""
+        budgets = self or self.search([])
+        analysis = self.env["control.budget.analysis"].create(
+            self.env["control.budget.analysis"]._prepare_rows(budgets)
         )
-        if self:
-            action["domain"] = [("budget_id", "in", self.ids)]
-            action["context"] = {}
-        return action
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Budget Analysis"),
+            "res_model": "control.budget.analysis",
+            "view_mode": "pivot,graph,list",
+            "domain": [("id", "in", analysis.ids)],
+            "context": {"create": False},
+        }

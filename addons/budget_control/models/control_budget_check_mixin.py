@@ -3,6 +3,7 @@ import math
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.translate import LazyTranslate
+from odoo.tools import SQL
 
 from .control_budget import LEVEL_RANK
 
@@ -17,8 +18,12 @@ class ControlBudgetCheckMixin(models.AbstractModel):
     """Budget check of a document (purchase order, vendor bill).
 
     A consumer mixes it in and runs its confirming action through
-    :meth:`_budget_run_checked`. The action runs in a savepoint; the touched
-    budgets' consumption is measured before and after it; a budget that reaches
+    :meth:`_budget_run_checked`. The touched budgets are locked and measured
+    in one statement; the action runs in a savepoint; the budgets'
+    consumption after it is the one before plus the change of the
+    document's own share (:meth:`_budget_contribution`, computed from its
+    values), or, for a consumer that cannot compute it, measured again; a
+    budget that reaches
     the red threshold because of the document undoes the action and raises
     ``UserError`` (unless a budget manager released the document for its current
     amount); a budget that crosses yellow or orange writes a ``threshold`` log
@@ -110,6 +115,14 @@ class ControlBudgetCheckMixin(models.AbstractModel):
                 "rows": rows,
             }
         ]
+    def _budget_contribution(self, budgets):
+        """``{budget id: amount}``: what the documents themselves count in
+        ``budgets`` (``{budget id: (analytic account id, company id, UTC
+        start, UTC stop)}``), from their current values, without a query;
+        or ``False`` when the consumer's action also moves amounts of other
+        records (a vendor bill moves its orders' commitments): the budgets
+        are then measured again after the action."""
+        return False
 
     # Release
 
@@ -256,14 +269,18 @@ class ControlBudgetCheckMixin(models.AbstractModel):
             vals["analytic_distribution"], document, line, finite_only=True
         )
 
-    def _budget_candidate_budgets(self, extra_account_ids=None):
-        """Confirmed budgets on the accounts of the lines (and of
-        ``extra_account_ids``: accounts a pending change moves amounts to)."""
+    def _budget_account_ids(self, extra_account_ids=None):
         account_ids = set(extra_account_ids or ())
         for line in self._budget_lines():
             account_ids |= self._budget_distribution_account_ids(
                 line.analytic_distribution
             )
+        return account_ids
+
+    def _budget_candidate_budgets(self, extra_account_ids=None):
+        """Confirmed budgets on the accounts of the lines (and of
+        ``extra_account_ids``: accounts a pending change moves amounts to)."""
+        account_ids = self._budget_account_ids(extra_account_ids)
         if not account_ids:
             return self.env["control.budget"].sudo()
         return (
@@ -278,25 +295,97 @@ class ControlBudgetCheckMixin(models.AbstractModel):
             )
         )
 
-    def _budget_run_checked(self, action, extra_account_ids=None):
+    def _budget_lock_and_measure(self, account_ids):
+        """Lock and measure, in one statement, the confirmed budgets of the
+        documents' companies on ``account_ids``: ``(budgets, {budget id:
+        consumed}, {budget id: (account id, company id, UTC start, UTC
+        stop)})``."""
+        self.env.flush_all()
+        Budget = self.env["control.budget"].sudo()
+        self.env.cr.execute(
+            Budget._consumption_query(
+                SQL(
+                    "budget.state = 'confirmed' "
+                    "AND budget.analytic_account_id IN %s "
+                    "AND budget.company_id IN %s",
+                    tuple(account_ids),
+                    tuple(self.company_id.ids),
+                ),
+                lock=True,
+            )
+        )
+        consumed, periods, planned = {}, {}, {}
+        for row in self.env.cr.fetchall():
+            budget_id, actual, committed, start, stop, account_id, company_id = row[:7]
+            consumed[budget_id] = float(actual or 0.0) + float(committed or 0.0)
+            periods[budget_id] = (account_id, company_id, start, stop)
+            planned[budget_id] = (company_id, float(row[7] or 0.0), row[8] or "green")
+        return Budget.browse(sorted(consumed)), consumed, periods, planned
+
+    @api.model
+    def _budget_to_report(self, planned, before, after):
+        """Ids of the budgets whose change needs a block, a notification or
+        a write (:meth:`_budget_blocks`, :meth:`_budget_after_pass`), from
+        ``planned`` (``{budget id: (company id, planned amount, last
+        notified level)}``) and the figures alone: the others are not read."""
+        Budget = self.env["control.budget"]
+        budget_ids = set()
+        for budget_id, (company_id, amount, last_level) in planned.items():
+            company = self.env["res.company"].browse(company_id)
+            old = before.get(budget_id, 0.0)
+            new = after.get(budget_id, 0.0)
+            direction = company.currency_id.compare_amounts(new, old)
+            if direction == 0:
+                continue
+            level = Budget._level_at(company, new / amount * 100.0 if amount else 0.0)
+            old_level = Budget._level_at(
+                company, old / amount * 100.0 if amount else 0.0
+            )
+            if direction > 0 and (
+                level == "red" or LEVEL_RANK[level] > LEVEL_RANK[old_level]
+            ):
+                budget_ids.add(budget_id)
+            elif LEVEL_RANK[level] < LEVEL_RANK[last_level]:
+                budget_ids.add(budget_id)
+        return budget_ids
+
+    def _budget_run_checked(self, action, extra_account_ids=None, measure=False):
         """Run ``action()`` (the document's super call) under the budget check.
 
         ``extra_account_ids``: analytic accounts the action moves amounts to
-        that the document's lines do not carry yet.
+        that the document's lines do not carry yet. ``measure``: measure the
+        budgets again after the action instead of computing the documents'
+        share (the action moves amounts of other documents).
         """
         documents = self._budget_documents_to_check()
-        budgets = documents._budget_candidate_budgets(extra_account_ids)
+        account_ids = documents._budget_account_ids(extra_account_ids)
+        if not account_ids:
+            return action()
+        budgets, before, periods, planned = documents._budget_lock_and_measure(
+            account_ids
+        )
         if not budgets:
             return action()
-        self.env["control.log"]._lock_for_check(budgets)
+        own_before = False if measure else documents._budget_contribution(periods)
         # Names before the action: a bill gets its number while posting.
         names = ", ".join(documents.mapped("display_name"))
-        before = budgets._get_consumption_map()
         blocks = []
         try:
             with self.env.cr.savepoint():
                 result = action()
-                after = budgets._get_consumption_map()
+                if own_before is False:
+                    after = budgets._get_consumption_map()
+                else:
+                    own_after = documents._budget_contribution(periods)
+                    after = {
+                        budget_id: amount
+                        - own_before.get(budget_id, 0.0)
+                        + own_after.get(budget_id, 0.0)
+                        for budget_id, amount in before.items()
+                    }
+                budgets = budgets.browse(
+                    sorted(self._budget_to_report(planned, before, after))
+                )
                 blocks = documents._budget_blocks(budgets, before, after, names)
                 if blocks:
                     raise _BudgetBlocked()

@@ -18,7 +18,8 @@ class ControlBudgetReport(models.Model):
     the planned, actual, committed, consumed and variance (planned - consumed)
     measures each sum to the budget's figures. The actual and committed
     amounts are those of the budget check, from the same SQL pieces
-    (``control.budget._consumption_sql``).
+    (``control.budget._consumption_query`` over every budget, built from
+    ``control.budget._consumption_sql``, the budget check's own pieces).
 
     ``consumed_pct`` is, on a row, its budget's consumption; in a group it is
     the group's consumed amount over its planned amount (not an average of
@@ -143,7 +144,15 @@ class ControlBudgetReport(models.Model):
         CROSS JOIN (VALUES (0, 'planned'), (1, 'actual'), (2, 'committed'))
                    AS kind(position, kind)
             """,
-            consumption=Budget._consumption_sql(),
+            consumption=SQL(
+                """
+                SELECT c.id AS budget_id, COALESCE(c.actual, 0) AS actual,
+                       COALESCE(c.committed, 0) AS committed
+                  FROM (%s) AS c(id, actual, committed, date_start, date_stop,
+                                 analytic_account_id, company_id, amount, level)
+                """,
+                Budget._consumption_query(SQL("TRUE")),
+            ),
         )
 
     @api.model

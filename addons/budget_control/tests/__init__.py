@@ -7,3 +7,4 @@ from . import test_budget_change
 from . import test_budget_nested
 from . import test_budget_payment_hold
 from . import test_dashboard_budget
+from . import test_budget_performance
