@@ -2,8 +2,8 @@ import math
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools.translate import LazyTranslate
 from odoo.tools import SQL
+from odoo.tools.translate import LazyTranslate
 
 from .control_budget import LEVEL_RANK
 
@@ -115,6 +115,7 @@ class ControlBudgetCheckMixin(models.AbstractModel):
                 "rows": rows,
             }
         ]
+
     def _budget_contribution(self, budgets):
         """``{budget id: amount}``: what the documents themselves count in
         ``budgets`` (``{budget id: (analytic account id, company id, UTC

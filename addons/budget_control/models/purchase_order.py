@@ -22,6 +22,7 @@ class PurchaseOrder(models.Model):
         return sections + self._budget_request_context(
             self.date_order and self.date_order.date()
         )
+
     def _budget_contribution(self, budgets):
         # The orders' own commitments: what a confirmation, a changed line or
         # a changed order date moves (control.budget._consumption_sql sums
