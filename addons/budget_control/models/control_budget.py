@@ -597,6 +597,7 @@ class ControlBudget(models.Model):
         return [
             (
                 budget.name,
+                budget.parent_id.name or "",
                 budget.analytic_account_id.display_name,
                 budget.date_from,
                 budget.date_to,
@@ -857,16 +858,11 @@ class ControlBudget(models.Model):
         }
 
     def action_open_analysis(self):
-        """Pivot and graph of planned, actual and committed amounts."""
-        budgets = self or self.search([])
-        analysis = self.env["control.budget.analysis"].create(
-            self.env["control.budget.analysis"]._prepare_rows(budgets)
+        """Budget analysis (pivot, graph) of these budgets, or of all."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "budget_control.control_budget_report_action"
         )
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Budget Analysis"),
-            "res_model": "control.budget.analysis",
-            "view_mode": "pivot,graph,list",
-            "domain": [("id", "in", analysis.ids)],
-            "context": {"create": False},
-        }
+        if self:
+            action["domain"] = [("budget_id", "in", self.ids)]
+            action["context"] = {}
+        return action
