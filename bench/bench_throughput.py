@@ -19,30 +19,21 @@ end; the bench databases are not changed.
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import xmlrpc.client
 from contextlib import contextmanager
 from pathlib import Path
 
-from common import report
+from common import ROOT, odoo_server, report
 
 WORKERS = int(os.environ.get("BENCH_WORKERS", 4))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", 8))
 ORDERS_PER_CLIENT = int(os.environ.get("BENCH_ORDERS_PER_CLIENT", 10))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 2))
-ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "admin"
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager
@@ -58,60 +49,12 @@ def _database_copy(template):
         shutil.rmtree(Path(data_dir) / "filestore" / name, ignore_errors=True)
 
 
-@contextmanager
 def _server(db):
     """odoo-bin in prefork mode on a free port; yields (url, log path)."""
-    port = _free_port()
-    folder = Path(tempfile.mkdtemp(prefix="ic_throughput_"))
-    log = folder / "server.log"
-    cmd = [
-        sys.executable,
-        os.path.join(os.environ.get("ODOO_SRC", "/opt/odoo18"), "odoo-bin"),
-        "-c",
-        str(ROOT / "odoo.conf"),
-        "--addons-path",
-        os.environ["IC_ADDONS_PATH"],
-        "--data-dir",
-        os.environ.get("IC_DATA_DIR", str(ROOT / ".odoo-data")),
-        "-d",
-        db,
-        f"--db-filter=^{db}$",
-        "--http-interface=127.0.0.1",
-        f"--http-port={port}",
-        f"--gevent-port={_free_port()}",
-        f"--workers={WORKERS}",
-        "--max-cron-threads=0",
-        "--log-level=warn",
-        # the retries of serialization failures are logged at INFO
-        "--log-handler=odoo.service.model:INFO",
-        f"--logfile={log}",
-    ]
-    url = f"http://127.0.0.1:{port}"
-    with (folder / "server.out").open("wb") as out:
-        proc = subprocess.Popen(  # noqa: S603
-            cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
-        )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"odoo-bin exited with {proc.returncode}")
-            try:
-                xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common").version()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"odoo-bin did not answer on {url}") from None
-                time.sleep(0.5)
-        yield url, log
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        shutil.rmtree(folder, ignore_errors=True)
+    # the retries of serialization failures are logged at INFO
+    return odoo_server(
+        db, workers=WORKERS, extra_args=("--log-handler=odoo.service.model:INFO",)
+    )
 
 
 class Client:
