@@ -18,35 +18,19 @@ end; the bench databases are not changed.
 """
 
 import os
-import shutil
-import subprocess
 import sys
 import threading
 import time
 import xmlrpc.client
 from contextlib import contextmanager
-from pathlib import Path
 
-from common import ROOT, odoo_server, report
+from common import database_copy, odoo_server, report
 
 WORKERS = int(os.environ.get("BENCH_WORKERS", 4))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", 8))
 ORDERS_PER_CLIENT = int(os.environ.get("BENCH_ORDERS_PER_CLIENT", 10))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 2))
 PASSWORD = "admin"
-
-
-@contextmanager
-def _database_copy(template):
-    name = f"{template}_throughput"
-    subprocess.run(["dropdb", "--if-exists", name], check=True)
-    subprocess.run(["createdb", "-T", template, name], check=True)
-    try:
-        yield name
-    finally:
-        subprocess.run(["dropdb", "--if-exists", name], check=False)
-        data_dir = os.environ.get("IC_DATA_DIR", str(ROOT / ".odoo-data"))
-        shutil.rmtree(Path(data_dir) / "filestore" / name, ignore_errors=True)
 
 
 def _server(db):
@@ -165,7 +149,7 @@ def _run(server, shared):
 @contextmanager
 def _started(template, with_limit):
     """A server on a copy of ``template``, warmed up (every worker)."""
-    with _database_copy(template) as db, _server(db) as (url, log):
+    with database_copy(template, "throughput") as db, _server(db) as (url, log):
         common = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common")
         uid = common.authenticate(db, "admin", PASSWORD, {})
         _drive(url, db, uid, _prepare(Client(url, db, uid), False, with_limit))

@@ -77,6 +77,25 @@ def _fmt(value):
     return str(value)
 
 
+@contextlib.contextmanager
+def database_copy(template, suffix):
+    """A throw-away copy ``<template>_<suffix>`` of a database (createdb -T:
+    no connection to the template may be open), dropped with its filestore
+    at the end.
+
+    :return: a context manager yielding the copy's name
+    """
+    name = f"{template}_{suffix}"
+    subprocess.run(["dropdb", "--if-exists", name], check=True)
+    subprocess.run(["createdb", "-T", template, name], check=True)
+    try:
+        yield name
+    finally:
+        subprocess.run(["dropdb", "--if-exists", name], check=False)
+        data_dir = os.environ.get("IC_DATA_DIR", str(ROOT / ".odoo-data"))
+        shutil.rmtree(Path(data_dir) / "filestore" / name, ignore_errors=True)
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

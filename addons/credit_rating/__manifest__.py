@@ -33,4 +33,5 @@
         "demo/credit_dunning_demo.xml",
     ],
     "installable": True,
+    "uninstall_hook": "uninstall_hook",
 }

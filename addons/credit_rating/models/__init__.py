@@ -6,6 +6,7 @@ from . import credit_scorecard
 from . import credit_scorecard_factor
 from . import credit_grade_policy
 from . import account_move
+from . import account_move_line
 from . import sale_order_line
 from . import sale_order
 from . import credit_dunning_level

@@ -17,10 +17,10 @@ GRADE_LEVELS = {"A": "green", "B": "yellow", "C": "orange", "D": "red"}
 
 class ControlDashboard(models.AbstractModel):
     """Credit section of the dashboard: exposure by grade, customers near
-    their limit and overdue receivables from the credit check's exposure
-    buckets (``_credit_exposure_query``), the aging from the receivables aging
-    report (both on the one definition of open and overdue of
-    ``credit_open_items``), customers at each dunning level."""
+    their limit, overdue receivables and the aging, from the credit check's
+    exposure buckets (``_credit_exposure_query``) by aging bucket (the one
+    definition of open and overdue of ``credit_open_items``, as the aging
+    report), customers at each dunning level."""
 
     _inherit = "control.dashboard"
 
@@ -35,11 +35,19 @@ class ControlDashboard(models.AbstractModel):
         tiles, charts = [], []
         company = self.env.company
         Exposure = self.env["credit.exposure.report"]
-        if Exposure.has_access("read"):
-            tiles, charts = self._dashboard_credit_exposure(Exposure, company)
         Aging = self.env["credit.aging.report"]
-        if Aging.has_access("read"):
-            aging_tiles, aging_charts = self._dashboard_credit_aging(Aging, company)
+        see_exposure = Exposure.has_access("read")
+        see_aging = Aging.has_access("read")
+        if see_exposure or see_aging:
+            by_partner, by_age = self._dashboard_credit_figures(company)
+        if see_exposure:
+            tiles, charts = self._dashboard_credit_exposure(
+                Exposure, company, by_partner
+            )
+        if see_aging:
+            aging_tiles, aging_charts = self._dashboard_credit_aging(
+                Aging, company, by_age
+            )
             tiles += aging_tiles
             charts += aging_charts
         return self._dashboard_section(
@@ -47,33 +55,62 @@ class ControlDashboard(models.AbstractModel):
         )
 
     @api.model
-    def _dashboard_credit_exposure(self, Exposure, company):
-        """Exposure by grade, customers near their limit and the overdue
-        receivables: one query, the customers' exposure buckets of
-        ``_credit_exposure_query`` (the credit check's own), by customer."""
+    def _dashboard_credit_figures(self, company):
+        """The customers' exposure and the receivables aging in one query:
+        the credit check's exposure buckets (``_credit_exposure_query``) with
+        the receivables by aging bucket as of the database's day, as the
+        aging report the tiles open (so overdue is what that report shows
+        past due).
+
+        :return: ``({partner id: (exposure, overdue, grade, limit)},
+            {age: open amount})``
+        """
         self.env.flush_all()
         key = str(company.id)
         rows = self.env.execute_query(
             SQL(
                 """
                 WITH e AS (
+                    SELECT * FROM (%(exposure)s)
+                        AS b(bucket, partner_id, amount, overdue, age)
+                ), by_partner AS (
                     SELECT partner_id, SUM(amount) AS exposure,
                            SUM(overdue) AS overdue
-                      FROM (%(exposure)s) AS b(bucket, partner_id, amount, overdue)
+                      FROM e
                   GROUP BY partner_id
                 )
-                SELECT e.partner_id, e.exposure, e.overdue,
+                SELECT b.partner_id, NULL, b.exposure, b.overdue,
                        p.credit_grade ->> %(key)s,
                        COALESCE((p.credit_limit ->> %(key)s)::float, 0)
+                  FROM by_partner b
+                  JOIN res_partner p ON p.id = b.partner_id
+                 UNION ALL
+                SELECT NULL, age, SUM(amount), 0, NULL, NULL
                   FROM e
-                  JOIN res_partner p ON p.id = e.partner_id
+                 WHERE bucket = 'receivable'
+              GROUP BY age
                 """,
-                exposure=self.env["res.partner"]._credit_exposure_query(company),
+                exposure=self.env["res.partner"]._credit_exposure_query(
+                    company, today=SQL("CURRENT_DATE"), by_age=True
+                ),
                 key=key,
             )
         )
+        by_partner, by_age = {}, {}
+        for pid, age, amount, overdue, grade, limit in rows:
+            if pid is None:
+                by_age[age] = amount
+            else:
+                by_partner[pid] = (amount, overdue, grade, limit)
+        return by_partner, by_age
+
+    @api.model
+    def _dashboard_credit_exposure(self, Exposure, company, by_partner):
+        """Exposure by grade, customers near their limit and the overdue
+        receivables, from the customers' figures of
+        :meth:`_dashboard_credit_figures`."""
         by_grade, near, overdue = {}, [], 0.0
-        for pid, exposure, partner_overdue, grade, limit in rows:
+        for pid, (exposure, partner_overdue, grade, limit) in by_partner.items():
             by_grade[grade or False] = by_grade.get(grade or False, 0.0) + exposure
             overdue += partner_overdue or 0.0
             if limit > 0 and exposure >= NEAR_LIMIT * limit:
@@ -140,11 +177,11 @@ class ControlDashboard(models.AbstractModel):
         return tiles, charts
 
     @api.model
-    def _dashboard_credit_aging(self, Aging, company):
-        """The aging buckets (one grouped read of the aging report) and the
-        customers at each dunning level (one grouped read of the customers)."""
+    def _dashboard_credit_aging(self, Aging, company, by_age):
+        """The aging buckets (``{age: open amount}`` of
+        :meth:`_dashboard_credit_figures`) and the customers at each dunning
+        level (one grouped read of the customers)."""
         domain = [("company_id", "=", company.id)]
-        by_age = dict(Aging._read_group(domain, ["age"], ["amount_open:sum"]))
         points, actions = [], []
         labels = dict(Aging._fields["age"]._description_selection(self.env))
         for age, _label in AGE_BUCKETS:

@@ -19,10 +19,35 @@ Since the credits pay the oldest debits first, the overdue debits are paid
 before any debit not yet due: a customer's overdue amount is its overdue
 debits minus its credits, never below zero. :func:`open_totals_query` gives
 the two totals in that form, without ordering the items (for the credit
-check, which only needs the totals); the tests check that both forms agree.
+check, which only needs the totals), and :func:`open_age_totals_query` the
+open amounts of each aging bucket the same way (for the dashboard); the tests
+check that the forms agree.
 """
 
 from odoo.tools import SQL
+
+# The aging buckets, youngest first; a due date's bucket is age_rank_sql().
+AGE_KEYS = ("not_due", "1_30", "31_60", "61_90", "90_plus")
+
+
+def age_rank_sql(due, today):
+    """SQL of the index in AGE_KEYS of the aging bucket of the due date
+    ``due`` (SQL) as of ``today`` (SQL or a date): 0 when not due (or no due
+    date), then 1-30, 31-60, 61-90 and over 90 days past due."""
+    return SQL(
+        """CASE WHEN %(due)s IS NULL OR %(due)s >= %(today)s THEN 0
+                WHEN %(today)s - %(due)s <= 30 THEN 1
+                WHEN %(today)s - %(due)s <= 60 THEN 2
+                WHEN %(today)s - %(due)s <= 90 THEN 3
+                ELSE 4 END""",
+        due=due,
+        today=today,
+    )
+
+
+def age_key_sql(rank):
+    """SQL of the AGE_KEYS key of an age_rank_sql() index (SQL)."""
+    return SQL("(%s::varchar[])[%s + 1]", list(AGE_KEYS), rank)
 
 
 def open_items_query(where):
@@ -116,4 +141,58 @@ def open_totals_query(where, today):
         """,
         where=where,
         today=today,
+    )
+
+
+def open_age_totals_query(where, today):
+    """SQL of the open amounts per customer, company and aging bucket as of
+    ``today`` (SQL, e.g. ``CURRENT_DATE`` as the aging report, or a date):
+    the sums of :func:`open_items_query`'s ``open_amount`` by bucket, in one
+    grouped pass over the lines and a window over the customers' buckets.
+
+    The buckets are ranges of due dates, so paying the oldest debits first
+    pays the oldest buckets first: a bucket keeps what its debits exceed the
+    credits left after the older buckets. Credits beyond every debit are in
+    ``not_due`` (as the items' excess credit row, which has no due date).
+
+    :return: SQL selecting ``partner_id``, ``company_id``, ``age`` (an
+        AGE_KEYS key), ``open_amount``
+    """
+    rank = age_rank_sql(SQL("COALESCE(l.date_maturity, l.date)"), today)
+    return SQL(
+        """
+        WITH buckets AS (
+            SELECT l.partner_id, l.company_id,
+                   CASE WHEN l.amount_residual < 0 THEN 0 ELSE %(rank)s END
+                       AS rank,
+                   SUM(GREATEST(l.amount_residual, 0)) AS debit,
+                   -SUM(LEAST(l.amount_residual, 0)) AS credit
+              FROM account_move_line l
+              JOIN account_account a ON a.id = l.account_id
+             WHERE l.parent_state = 'posted'
+               AND a.account_type = 'asset_receivable'
+               AND l.reconciled IS NOT TRUE
+               AND l.amount_residual != 0
+               AND l.partner_id IS NOT NULL
+               AND %(where)s
+          GROUP BY 1, 2, 3
+        ), running AS (
+            SELECT b.*,
+                   SUM(b.credit) OVER customer AS credit_total,
+                   SUM(b.debit) OVER customer AS debit_total,
+                   SUM(b.debit) OVER (
+                       customer ORDER BY b.rank DESC ROWS UNBOUNDED PRECEDING
+                   ) AS running
+              FROM buckets b
+            WINDOW customer AS (PARTITION BY b.partner_id, b.company_id)
+        )
+        SELECT partner_id, company_id, %(age)s AS age,
+               GREATEST(0, LEAST(debit, running - credit_total))
+               + CASE WHEN rank = 0 AND credit_total > debit_total
+                      THEN debit_total - credit_total ELSE 0 END AS open_amount
+          FROM running
+        """,
+        rank=rank,
+        age=age_key_sql(SQL("rank")),
+        where=where,
     )

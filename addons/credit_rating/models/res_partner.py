@@ -6,7 +6,7 @@ from odoo.addons.sales_internal_control.models.control_tools import (
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_amount
 
-from .credit_open_items import open_totals_query
+from .credit_open_items import open_age_totals_query, open_totals_query
 
 CREDIT_GRADES = [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")]
 
@@ -283,7 +283,7 @@ class ResPartner(models.Model):
         return self._credit_exposure_fold(company, rows, ids)
 
     @api.model
-    def _credit_exposure_query(self, company, ids=None, today=None):
+    def _credit_exposure_query(self, company, ids=None, today=None, by_age=False):
         """SQL of the exposure buckets, rows ``(bucket, partner_id, amount,
         overdue)``, of the commercial partners ``ids`` (SQL: a tuple or a
         sub-select; every customer when None: the dashboard) in ``company``,
@@ -295,6 +295,11 @@ class ResPartner(models.Model):
         oldest debits first). The ORM equivalents (gross lines) are
         _credit_receivable_domain, _credit_order_line_domain and
         _credit_draft_invoice_domain (used by the drill-down actions).
+
+        With ``by_age``, the receivables come from open_age_totals_query
+        instead, one row per customer and aging bucket as of ``today`` (SQL
+        or a date), a fifth column ``age`` (NULL for the other buckets):
+        the same amounts, overdue being the buckets past due.
         """
         today = today or self._credit_today()
         if ids is None:
@@ -303,12 +308,33 @@ class ResPartner(models.Model):
             in_lines = SQL("l.partner_id IN %s", ids)
             in_orders = SQL("p.commercial_partner_id IN %s", ids)
             in_moves = SQL("m.commercial_partner_id IN %s", ids)
+        where = SQL("l.company_id = %s AND %s", company.id, in_lines)
+        if by_age:
+            receivable = SQL(
+                """
+                SELECT 'receivable', o.partner_id, o.open_amount,
+                       CASE WHEN o.age != 'not_due' THEN o.open_amount ELSE 0 END,
+                       o.age
+                  FROM (%s) o
+                """,
+                open_age_totals_query(where, today),
+            )
+            age = SQL(", NULL")
+        else:
+            receivable = SQL(
+                """
+                SELECT 'receivable', o.partner_id, o.open_amount, o.overdue_amount
+                  FROM (%s) o
+                """,
+                open_totals_query(where, today),
+            )
+            age = SQL()
         return SQL(
             """
-            SELECT 'receivable', o.partner_id, o.open_amount, o.overdue_amount
-              FROM (%(open_totals)s) o
+            %(receivable)s
             UNION ALL
             SELECT 'order', p.commercial_partner_id, SUM(sol.credit_open_amount), 0
+                   %(age)s
               FROM sale_order_line sol
               JOIN res_partner p ON p.id = sol.order_partner_id
              WHERE sol.company_id = %(company)s
@@ -318,6 +344,7 @@ class ResPartner(models.Model):
           GROUP BY p.commercial_partner_id
             UNION ALL
             SELECT 'draft', m.commercial_partner_id, SUM(m.amount_total_signed), 0
+                   %(age)s
               FROM account_move m
              WHERE m.company_id = %(company)s
                AND %(in_moves)s
@@ -325,13 +352,11 @@ class ResPartner(models.Model):
                AND m.move_type = 'out_invoice'
           GROUP BY m.commercial_partner_id
             """,
+            receivable=receivable,
+            age=age,
             company=company.id,
             in_orders=in_orders,
             in_moves=in_moves,
-            open_totals=open_totals_query(
-                SQL("l.company_id = %s AND %s", company.id, in_lines),
-                today,
-            ),
         )
 
     @api.model

@@ -1,7 +1,11 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
-from ..models.credit_open_items import open_items_query
+from ..models.credit_open_items import (
+    age_key_sql,
+    age_rank_sql,
+    open_items_query,
+)
 from ..models.res_partner import CREDIT_GRADES
 
 AGE_BUCKETS = [
@@ -76,18 +80,7 @@ class CreditAgingReport(models.Model):
                                o.date_maturity,
                                GREATEST(CURRENT_DATE - o.date_maturity, 0)
                                    AS days_overdue,
-                               CASE
-                                   WHEN o.date_maturity IS NULL
-                                     OR o.date_maturity >= CURRENT_DATE
-                                       THEN 'not_due'
-                                   WHEN CURRENT_DATE - o.date_maturity <= 30
-                                       THEN '1_30'
-                                   WHEN CURRENT_DATE - o.date_maturity <= 60
-                                       THEN '31_60'
-                                   WHEN CURRENT_DATE - o.date_maturity <= 90
-                                       THEN '61_90'
-                                   ELSE '90_plus'
-                               END AS age,
+                               %(age)s AS age,
                                o.residual AS amount_residual,
                                o.open_amount AS amount_open
                           FROM (%(open_items)s) o
@@ -98,6 +91,9 @@ class CreditAgingReport(models.Model):
                 """,
                 table=SQL.identifier(self._table),
                 open_items=open_items_query(SQL("TRUE")),
+                age=age_key_sql(
+                    age_rank_sql(SQL("o.date_maturity"), SQL("CURRENT_DATE"))
+                ),
             )
         )
 

@@ -4,6 +4,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tests.common import new_test_user
+from odoo.tools import SQL
 
 from .common_dunning import DunningCommon
 
@@ -142,6 +143,47 @@ class TestOpenItems(DunningCommon):
         self.assertAlmostEqual(data[other.id]["overdue"], 525.0)
         self.assertAlmostEqual(data[self.customer.id]["receivable"], -120.0)
         self.assertAlmostEqual(data[self.customer.id]["overdue"], 0.0)
+
+    def test_age_totals_agree_with_items(self):
+        """The dashboard's totals by aging bucket (credits paid oldest
+        buckets first, one grouped pass) are the aging report's sums."""
+        other = self.env["res.partner"].create({"name": "Aged Customer"})
+        for days, amount in ((120, 300.0), (75, 200.0), (45, 100.0), (-10, 50.0)):
+            self._overdue(days, amount, partner=other)
+        self._refund(350.0, partner=other)  # pays 90+ and half of 61-90
+        self._overdue(40, 100.0)
+        self._refund(300.0)  # beyond every debit: -200 not due
+        self.env.flush_all()
+        partners = self.customer | other
+        rows = self.env.execute_query(
+            self.env["res.partner"]._credit_exposure_query(
+                self.company,
+                SQL("%s", tuple(partners.ids)),
+                SQL("CURRENT_DATE"),
+                by_age=True,
+            )
+        )
+        by_age = {
+            (pid, age): amount
+            for bucket, pid, amount, _overdue, age in rows
+            if bucket == "receivable" and amount
+        }
+        groups = self.env["credit.aging.report"]._read_group(
+            [("partner_id", "in", partners.ids)],
+            ["partner_id", "age"],
+            ["amount_open:sum"],
+        )
+        expected = {(p.id, age): amount for p, age, amount in groups if amount}
+        self.assertEqual(by_age.keys(), expected.keys())
+        for key, amount in expected.items():
+            self.assertAlmostEqual(by_age[key], amount, msg=key)
+        self.assertAlmostEqual(by_age[other.id, "61_90"], 150.0)
+        self.assertAlmostEqual(by_age[other.id, "31_60"], 100.0)
+        self.assertAlmostEqual(by_age[self.customer.id, "not_due"], -200.0)
+        overdue = sum(
+            value for bucket, _p, _a, value, _age in rows if bucket == "receivable"
+        )
+        self.assertAlmostEqual(overdue, 250.0)
 
     def test_aging_access(self):
         self._overdue(10, 80.0)

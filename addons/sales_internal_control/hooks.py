@@ -1,0 +1,9 @@
+def uninstall_hook(env):
+    """Drop the indexes this addon put on Odoo's own columns (the ones on its
+    own columns go with the columns)."""
+    env.cr.execute(
+        """
+        DROP INDEX IF EXISTS account_move_ic_vendor_bill_partner_index;
+        DROP INDEX IF EXISTS account_move_ic_vendor_bill_ref_index;
+        """
+    )
