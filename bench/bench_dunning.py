@@ -30,16 +30,10 @@ Everything runs in one transaction that is rolled back.
 import contextlib
 import os
 import resource
-import socket
-import subprocess
-import sys
-import tempfile
 import time
-import urllib.request
 from datetime import date, timedelta
-from pathlib import Path
 
-from common import bench_env, init_odoo, report
+from common import bench_env, init_odoo, odoo_server, report
 
 from odoo import Command
 from odoo.tools import SQL, split_every
@@ -49,7 +43,6 @@ INVOICES = int(os.environ.get("BENCH_DUNNING_INVOICES", 100000))
 BACKLOG_CUSTOMERS = int(os.environ.get("BENCH_DUNNING_BACKLOG", 1000))
 STATEMENT_CUSTOMERS = int(os.environ.get("BENCH_DUNNING_STATEMENT", 200))
 SERVER = os.environ.get("BENCH_DUNNING_SERVER", "1") != "0"
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @contextlib.contextmanager
@@ -60,53 +53,9 @@ def _asset_server():
     if not SERVER:
         yield None
         return
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    db = os.environ["IC_BENCH_DB"]
-    cmd = [
-        sys.executable,
-        os.path.join(os.environ.get("ODOO_SRC", "/opt/odoo18"), "odoo-bin"),
-        "-c",
-        str(ROOT / "odoo.conf"),
-        "--addons-path",
-        os.environ["IC_ADDONS_PATH"],
-        "--data-dir",
-        os.environ.get("IC_DATA_DIR", str(ROOT / ".odoo-data")),
-        "-d",
-        db,
-        f"--db-filter=^{db}$",
-        "--http-interface=127.0.0.1",
-        f"--http-port={port}",
-        "--workers=0",
-        "--max-cron-threads=0",
-        "--log-level=warn",
-    ]
-    url = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                if proc.poll() is not None:
-                    log.seek(0)
-                    raise RuntimeError(f"Odoo exited: {log.read().decode()[-2000:]}")
-                try:
-                    urllib.request.urlopen(f"{url}/web/login", timeout=5)  # noqa: S310
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.5)
-            print(f"asset server for wkhtmltopdf: {url}")
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with odoo_server(os.environ["IC_BENCH_DB"]) as (url, _log):
+        print(f"asset server for wkhtmltopdf: {url}")
+        yield url
 
 
 def _report_url(env, url):
