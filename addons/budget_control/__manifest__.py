@@ -2,7 +2,7 @@
     "name": "Budget Control",
     "summary": "Budgets per analytic account with commitments, actuals and "
     "three alert levels",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Accounting/Internal Control",
     "license": "LGPL-3",
     "author": "Internal Control Suite",
