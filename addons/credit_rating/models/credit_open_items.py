@@ -24,6 +24,7 @@ open amounts of each aging bucket the same way (for the dashboard); the tests
 check that the forms agree.
 """
 
+from odoo.addons.sales_internal_control.models.control_tools import open_lines_sql
 from odoo.tools import SQL
 
 # The aging buckets, youngest first; a due date's bucket is age_rank_sql().
@@ -68,14 +69,7 @@ def open_items_query(where):
             SELECT l.id AS line_id, l.move_id, l.partner_id, l.company_id,
                    l.date, COALESCE(l.date_maturity, l.date) AS date_maturity,
                    l.amount_residual AS residual
-              FROM account_move_line l
-              JOIN account_account a ON a.id = l.account_id
-             WHERE l.parent_state = 'posted'
-               AND a.account_type = 'asset_receivable'
-               AND l.reconciled IS NOT TRUE
-               AND l.amount_residual != 0
-               AND l.partner_id IS NOT NULL
-               AND %(where)s
+              FROM %(lines)s
         ), balances AS (
             SELECT company_id, partner_id,
                    -SUM(LEAST(residual, 0)) AS credit,
@@ -105,7 +99,7 @@ def open_items_query(where):
           FROM balances
          WHERE credit > debit
         """,
-        where=where,
+        lines=open_lines_sql(where),
     )
 
 
@@ -129,17 +123,10 @@ def open_totals_query(where, today):
                        WHERE l.amount_residual < 0), 0),
                    0
                ) AS overdue_amount
-          FROM account_move_line l
-          JOIN account_account a ON a.id = l.account_id
-         WHERE l.parent_state = 'posted'
-           AND a.account_type = 'asset_receivable'
-           AND l.reconciled IS NOT TRUE
-           AND l.amount_residual != 0
-           AND l.partner_id IS NOT NULL
-           AND %(where)s
+          FROM %(lines)s
       GROUP BY l.partner_id, l.company_id
         """,
-        where=where,
+        lines=open_lines_sql(where),
         today=today,
     )
 
@@ -167,14 +154,7 @@ def open_age_totals_query(where, today):
                        AS rank,
                    SUM(GREATEST(l.amount_residual, 0)) AS debit,
                    -SUM(LEAST(l.amount_residual, 0)) AS credit
-              FROM account_move_line l
-              JOIN account_account a ON a.id = l.account_id
-             WHERE l.parent_state = 'posted'
-               AND a.account_type = 'asset_receivable'
-               AND l.reconciled IS NOT TRUE
-               AND l.amount_residual != 0
-               AND l.partner_id IS NOT NULL
-               AND %(where)s
+              FROM %(lines)s
           GROUP BY 1, 2, 3
         ), running AS (
             SELECT b.*,
@@ -194,5 +174,5 @@ def open_age_totals_query(where, today):
         """,
         rank=rank,
         age=age_key_sql(SQL("rank")),
-        where=where,
+        lines=open_lines_sql(where),
     )

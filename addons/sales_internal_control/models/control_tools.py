@@ -1,8 +1,10 @@
-"""Small checks shared by the internal-control addons (no model here)."""
+"""Small checks and SQL pieces shared by the internal-control addons (no
+model here)."""
 
 import math
 
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 # Bounds of a PostgreSQL ``integer`` column (fields.Integer).
 INT4_MIN = -(2**31)
@@ -77,3 +79,23 @@ def write_changes(records, vals):
         ):
             return True
     return False
+
+
+def open_lines_sql(where):
+    """SQL of the open receivable lines ``l`` matching ``where`` (SQL), to
+    follow a ``FROM``: posted, not reconciled, with a residual and a partner
+    (the predicate of credit_rating's covering index
+    account_move_line_credit_open_index)."""
+    return SQL(
+        """
+        account_move_line l
+        JOIN account_account a ON a.id = l.account_id
+       WHERE l.parent_state = 'posted'
+         AND a.account_type = 'asset_receivable'
+         AND l.reconciled IS NOT TRUE
+         AND l.amount_residual != 0
+         AND l.partner_id IS NOT NULL
+         AND %s
+        """,
+        where,
+    )

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..models.control_tools import open_lines_sql
+
 LINE_TYPES = [
     ("order", "Sale Order Line"),
     ("invoice", "Invoice Line"),
@@ -272,14 +274,9 @@ class ControlSalesAnalysis(models.Model):
             SELECT l.id, l.id AS line_id, l.partner_id, l.company_id,
                    COALESCE(l.date_maturity, l.date) AS date_maturity,
                    l.amount_residual AS open_amount
-              FROM account_move_line l
-              JOIN account_account a ON a.id = l.account_id
-             WHERE l.parent_state = 'posted'
-               AND a.account_type = 'asset_receivable'
-               AND l.reconciled IS NOT TRUE
-               AND l.amount_residual != 0
-               AND l.partner_id IS NOT NULL
-            """
+              FROM %s
+            """,
+            open_lines_sql(SQL("TRUE")),
         )
 
     @api.model
