@@ -9,18 +9,18 @@ sets IC_BENCH_DB, IC_BENCH_PLAIN_DB, IC_ADDONS_PATH and ODOO_SRC.
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import odoo
 from odoo.tools import config
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from odoo_server import odoo_server as _odoo_server  # noqa: E402
 
 
 def init_odoo():
@@ -96,67 +96,23 @@ def database_copy(template, suffix):
         shutil.rmtree(Path(data_dir) / "filestore" / name, ignore_errors=True)
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextlib.contextmanager
 def odoo_server(db, workers=0, extra_args=()):
-    """A real odoo-bin on ``db`` on a free local port (threaded, or prefork
-    with ``workers`` and its gevent port), no cron; waits until it answers.
+    """A real odoo-bin on ``db`` (scripts/odoo_server.py: threaded, or
+    prefork with ``workers``), no cron; waits until it answers.
 
     :return: a context manager yielding ``(url, log path)``
     """
-    port = free_port()
-    folder = Path(tempfile.mkdtemp(prefix="ic_bench_server_"))
-    log = folder / "server.log"
-    cmd = [
-        sys.executable,
-        os.path.join(os.environ.get("ODOO_SRC", "/opt/odoo18"), "odoo-bin"),
-        "-c",
-        str(ROOT / "odoo.conf"),
-        "--addons-path",
-        os.environ["IC_ADDONS_PATH"],
-        "--data-dir",
-        os.environ.get("IC_DATA_DIR", str(ROOT / ".odoo-data")),
-        "-d",
-        db,
-        f"--db-filter=^{db}$",
-        "--http-interface=127.0.0.1",
-        f"--http-port={port}",
-        f"--workers={workers}",
-        "--max-cron-threads=0",
-        "--log-level=warn",
-        f"--logfile={log}",
-        *([f"--gevent-port={free_port()}"] if workers else []),
-        *extra_args,
-    ]
-    url = f"http://127.0.0.1:{port}"
-    with (folder / "server.out").open("wb") as out:
-        proc = subprocess.Popen(  # noqa: S603
-            cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
-        )
+    folder = tempfile.mkdtemp(prefix="ic_bench_server_")
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                tail = (folder / "server.out").read_text(errors="replace")[-2000:]
-                raise RuntimeError(f"odoo-bin exited with {proc.returncode}: {tail}")
-            try:
-                urllib.request.urlopen(f"{url}/web/login", timeout=5)  # noqa: S310
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"odoo-bin did not answer on {url}") from None
-                time.sleep(0.5)
-        yield url, log
+        with _odoo_server(
+            db,
+            folder,
+            os.environ["IC_ADDONS_PATH"],
+            os.environ.get("IC_DATA_DIR", str(ROOT / ".odoo-data")),
+            workers=workers,
+            extra_args=extra_args,
+        ) as server:
+            yield server["url"], server["log"]
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
         shutil.rmtree(folder, ignore_errors=True)

@@ -9,22 +9,14 @@ modes a traceback in the server's log or output fails the session.
 """
 
 import os
-import socket
-import subprocess
 import sys
-import time
-import xmlrpc.client
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+from odoo_server import odoo_server as odoo_server_process  # noqa: E402
 
 
 def _server_tracebacks(*paths):
@@ -47,72 +39,29 @@ def odoo_server(tmp_path_factory):
     threaded mode. Fails the session if the server logged a traceback.
     """
     db = os.environ.get("IC_TEST_DB")
-    odoo_src = os.environ.get("ODOO_SRC", "/opt/odoo18")
     if not db:
         pytest.fail("IC_TEST_DB is not set: run the tests through `make test`.")
     workers = int(os.environ.get("IC_WORKERS") or 0)
-    port = _free_port()
     folder = tmp_path_factory.mktemp("odoo")
-    log = folder / "server.log"
-    output = folder / "server.out"
-    cmd = [
-        os.environ.get("IC_PYTHON", sys.executable),
-        os.path.join(odoo_src, "odoo-bin"),
-        "-c",
-        str(ROOT / "odoo.conf"),
-        "--addons-path",
-        os.environ["IC_ADDONS_PATH"],
-        "--data-dir",
-        os.environ.get("IC_DATA_DIR", str(ROOT / ".odoo-data")),
-        "-d",
-        db,
-        f"--db-filter=^{db}$",
-        "--http-interface=127.0.0.1",
-        f"--http-port={port}",
-        f"--workers={workers}",
-        "--max-cron-threads=0",
-        "--log-level=warn",
-        f"--logfile={log}",
-    ]
-    websocket_port = port
-    if workers:
-        websocket_port = _free_port()
-        cmd.append(f"--gevent-port={websocket_port}")
-    url = f"http://127.0.0.1:{port}"
     mode = f"prefork, {workers} workers" if workers else "threaded"
-    with output.open("wb") as out:
-        # The output catches what dies before Odoo's logging is set up (such as
-        # the gevent process failing to import its dependencies).
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
-    deadline = time.monotonic() + 120
     try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(
-                    f"Odoo ({mode}) exited with {proc.returncode}: "
-                    f"{output.read_text(errors='replace')}\n{log.read_text(errors='replace')}"
-                )
-            try:
-                xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common").version()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"Odoo ({mode}) did not answer on {url} within 120 s")
-                time.sleep(0.5)
-        yield {
-            "url": url,
-            "db": db,
-            "workers": workers,
-            "websocket_url": f"ws://127.0.0.1:{websocket_port}/websocket",
-        }
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    tracebacks = _server_tracebacks(log, output)
+        with odoo_server_process(
+            db,
+            folder,
+            os.environ["IC_ADDONS_PATH"],
+            os.environ.get("IC_DATA_DIR", str(ROOT / ".odoo-data")),
+            workers=workers,
+            python=os.environ.get("IC_PYTHON", sys.executable),
+        ) as server:
+            yield {
+                "url": server["url"],
+                "db": db,
+                "workers": workers,
+                "websocket_url": server["websocket_url"],
+            }
+    except RuntimeError as error:  # the server did not start
+        pytest.fail(str(error))
+    tracebacks = _server_tracebacks(folder / "server.log", folder / "server.out")
     if tracebacks:
         pytest.fail(
             f"the Odoo server ({mode}) logged {len(tracebacks)} traceback(s); "
