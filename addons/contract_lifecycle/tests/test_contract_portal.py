@@ -1,8 +1,7 @@
 import json
-import unittest
 from datetime import date
 
-import odoo
+from odoo.addons.sales_internal_control.tests.common import BrowserCaseMixin
 from odoo.tests import HttpCase, tagged
 
 from .common import ContractCase
@@ -10,7 +9,7 @@ from .test_contract_signature import SIGNATURE
 
 
 @tagged("post_install", "-at_install", "ic_browser")
-class TestContractPortal(HttpCase, ContractCase):
+class TestContractPortal(BrowserCaseMixin, HttpCase, ContractCase):
     """The customer opens the link, reads the contract and signs it.
 
     Needs Odoo's HTTP server (tag ``ic_browser``): ``make test`` runs it with
@@ -19,10 +18,6 @@ class TestContractPortal(HttpCase, ContractCase):
 
     @classmethod
     def setUpClass(cls):
-        if odoo.service.server.server is None:
-            raise unittest.SkipTest(
-                "needs Odoo's HTTP server: run by odoo-bin --test-enable"
-            )
         super().setUpClass()
         cls.contract = cls._contract(
             title="Portal signature",

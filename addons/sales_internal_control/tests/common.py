@@ -1,3 +1,6 @@
+import unittest
+
+import odoo
 from odoo import Command
 from odoo.tests import new_test_user
 from odoo.tests.common import TransactionCase
@@ -8,6 +11,21 @@ SOD_RULES_OFF = {
     "sod_po_bill": False,
     "approval_requires_2fa": False,
 }
+
+
+class BrowserCaseMixin:
+    """For browser tests (HttpCase, tag ``ic_browser``): they need Odoo's
+    HTTP server and Chromium, so ``make test`` runs them with ``odoo-bin
+    --test-enable``; pytest-odoo starts no server, so they are skipped
+    there. Put it first among the bases."""
+
+    @classmethod
+    def setUpClass(cls):
+        if odoo.service.server.server is None:
+            raise unittest.SkipTest(
+                "needs Odoo's HTTP server: run by odoo-bin --test-enable"
+            )
+        super().setUpClass()
 
 
 class ApprovalCase(TransactionCase):

@@ -1,21 +1,14 @@
-import unittest
-
-import odoo
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import ApprovalCase
+from .common import ApprovalCase, BrowserCaseMixin
 
 
-class DashboardTourMixin:
+class DashboardTourMixin(BrowserCaseMixin):
     """Internal Control > Overview in the browser (tag ``ic_browser``: run by
     ``odoo-bin --test-enable``, pytest-odoo starts no server and skips it)."""
 
     @classmethod
     def setUpClass(cls):
-        if odoo.service.server.server is None:
-            raise unittest.SkipTest(
-                "needs Odoo's HTTP server: run by odoo-bin --test-enable"
-            )
         super().setUpClass()
         cls.viewer = new_test_user(
             cls.env,

@@ -1,13 +1,10 @@
-import unittest
-
-import odoo
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import ApprovalCase
+from .common import ApprovalCase, BrowserCaseMixin
 
 
 @tagged("post_install", "-at_install", "ic_browser")
-class TestMyApprovalsTour(HttpCase, ApprovalCase):
+class TestMyApprovalsTour(BrowserCaseMixin, HttpCase, ApprovalCase):
     """An approver decides from "My Approvals" in Odoo's phone layout.
 
     A browser test (tag ``ic_browser``): it needs Odoo's HTTP server and
@@ -20,10 +17,6 @@ class TestMyApprovalsTour(HttpCase, ApprovalCase):
 
     @classmethod
     def setUpClass(cls):
-        if odoo.service.server.server is None:
-            raise unittest.SkipTest(
-                "needs Odoo's HTTP server: run by odoo-bin --test-enable"
-            )
         super().setUpClass()
         cls.approver = new_test_user(
             cls.env,

@@ -1,13 +1,10 @@
-import unittest
-
-import odoo
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import ApprovalCase
+from .common import ApprovalCase, BrowserCaseMixin
 
 
 @tagged("post_install", "-at_install", "ic_browser")
-class TestRequestFormTour(HttpCase, ApprovalCase):
+class TestRequestFormTour(BrowserCaseMixin, HttpCase, ApprovalCase):
     """An approver decides from the request form in Odoo's phone layout
     (browser test, tag ``ic_browser``: run by ``odoo-bin --test-enable``)."""
 
@@ -16,10 +13,6 @@ class TestRequestFormTour(HttpCase, ApprovalCase):
 
     @classmethod
     def setUpClass(cls):
-        if odoo.service.server.server is None:
-            raise unittest.SkipTest(
-                "needs Odoo's HTTP server: run by odoo-bin --test-enable"
-            )
         super().setUpClass()
         cls.approver = new_test_user(
             cls.env,
