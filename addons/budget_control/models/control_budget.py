@@ -657,7 +657,7 @@ class ControlBudget(models.Model):
         return {budget_id: data.get(budget_id, (0.0, 0.0)) for budget_id in budgets.ids}
 
     @api.model
-    def _consumption_sql(self):
+    def _consumption_sql(self, items=None):
         """The one definition of a budget's actual and committed amounts.
 
         Returns a dict of SQL pieces, each correlated to a row ``budget`` of
@@ -691,6 +691,13 @@ class ControlBudget(models.Model):
           their share read by key; the others by expanding the
           distribution). A billed quantity moves to the
           actuals and is never counted twice.
+
+        ``items`` names the relation the actuals read as ``aml`` (default
+        ``account_move_line aml``): :meth:`_consumption_query` gives its
+        ``budget_items``, the posted journal items carrying one of the
+        budgets' accounts, found through Odoo's index on the distribution's
+        keys (a correlated condition alone lets the planner read every
+        journal item of the company in the period instead).
 
         A negative percentage counts as nothing. The actuals are driven by
         Odoo's index on the distribution's keys, the commitments by partial
@@ -727,7 +734,7 @@ class ControlBudget(models.Model):
             "actual_rows": SQL(
                 """
                 SELECT aml.id AS line_id, aml.balance * %(share)s AS amount
-                  FROM account_move_line aml
+                  FROM %(items)s
                   JOIN account_move move ON move.id = aml.move_id
             CROSS JOIN LATERAL jsonb_each_text(aml.analytic_distribution)
                        AS dist(key, value)
@@ -739,6 +746,7 @@ class ControlBudget(models.Model):
                    AND %(names_account)s
                 """,
                 share=share,
+                items=items or SQL("account_move_line aml"),
                 names_account=names_account,
                 accounts=aml._query_analytic_accounts("aml"),
                 sale_types=tuple(self.env["account.move"].get_sale_types(True)),
@@ -785,7 +793,7 @@ class ControlBudget(models.Model):
         ``lock``, the budgets are rewritten first in the same statement (see
         ``control.log._lock_for_check``): a second transaction checking them
         waits, then fails to serialize and is retried by Odoo."""
-        parts = self._consumption_sql()
+        parts = self._consumption_sql(items=SQL("budget_items aml"))
         if lock:
             head = SQL(
                 """
@@ -807,6 +815,14 @@ class ControlBudget(models.Model):
                   FROM control_budget budget
             CROSS JOIN LATERAL (%(period)s) period
                  WHERE %(where)s
+            ), budget_items AS MATERIALIZED (
+                SELECT aml.id, aml.move_id, aml.company_id, aml.date,
+                       aml.parent_state, aml.balance, aml.analytic_distribution
+                  FROM account_move_line aml
+                 WHERE %(accounts)s && (
+                       SELECT array_agg(budget.analytic_account_id::text)
+                         FROM budget)
+                   AND aml.parent_state = 'posted'
             )
             SELECT budget.id, actual.amount, committed.amount,
                    budget.date_start, budget.date_stop,
@@ -821,6 +837,7 @@ class ControlBudget(models.Model):
             """,
             head=head,
             where=where,
+            accounts=self.env["account.move.line"]._query_analytic_accounts("aml"),
             period=parts["period"],
             actual_rows=parts["actual_rows"],
             committed_rows=parts["committed_rows"],
