@@ -843,6 +843,67 @@ class ControlBudget(models.Model):
             committed_rows=parts["committed_rows"],
         )
 
+    # The budget check's statement (lock and measure, see
+    # control.budget.check.mixin._budget_lock_and_measure) as a PL/pgSQL
+    # function: PostgreSQL keeps its plan for the session (Odoo's pooled
+    # connections), where the statement sent as text is planned again at
+    # every confirmation (about 1.5 ms of the 2 to 3 it took). Its body is
+    # _consumption_query itself, written when the module is installed or
+    # updated; a session-level PREPARE would do the same but breaks behind
+    # a transaction-pooling connection pooler.
+    _LOCK_FUNCTION = "control_budget_lock_and_measure"
+
+    @api.model
+    def _lock_function_sql(self):
+        """``CREATE OR REPLACE FUNCTION`` of the lock-and-measure function."""
+        query = self._consumption_query(
+            SQL(
+                "budget.state = 'confirmed' "
+                "AND budget.analytic_account_id = ANY(p_account_ids) "
+                "AND budget.company_id = ANY(p_company_ids)"
+            ),
+            lock=True,
+        )
+        body = "\n".join(
+            (
+                "#variable_conflict use_column",
+                "BEGIN",
+                "RETURN QUERY %s;"
+                % self.env.cr.mogrify(query.code, query.params).decode(),
+                "END",
+            )
+        )
+        return SQL(
+            """
+            CREATE OR REPLACE FUNCTION %(name)s(
+                p_account_ids int[], p_company_ids int[]
+            ) RETURNS TABLE (
+                r_budget_id int, r_actual numeric, r_committed double precision,
+                r_date_start timestamp, r_date_stop timestamp,
+                r_account_id int, r_company_id int, r_amount numeric,
+                r_last_alert_level varchar
+            ) LANGUAGE plpgsql VOLATILE AS %(body)s
+            """,
+            name=SQL.identifier(self._LOCK_FUNCTION),
+            body=body,
+        )
+
+    def init(self):
+        result = super().init()
+        self.env.cr.execute(self._lock_function_sql())
+        return result
+
+    @api.model
+    def _lock_and_measure_query(self, account_ids, company_ids):
+        """The statement that locks and measures the confirmed budgets of
+        ``company_ids`` on ``account_ids``: rows of :meth:`_consumption_query`."""
+        return SQL(
+            "SELECT * FROM %s(%s::int[], %s::int[])",
+            SQL.identifier(self._LOCK_FUNCTION),
+            sorted(account_ids),
+            sorted(company_ids),
+        )
+
     def _get_committed_line_ids(self):
         """Ids of the purchase lines behind the committed figure."""
         budgets = self.filtered("id")

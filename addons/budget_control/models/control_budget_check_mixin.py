@@ -2,7 +2,6 @@ import math
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
 
 from .control_budget import LEVEL_RANK
@@ -304,16 +303,7 @@ class ControlBudgetCheckMixin(models.AbstractModel):
         self.env.flush_all()
         Budget = self.env["control.budget"].sudo()
         self.env.cr.execute(
-            Budget._consumption_query(
-                SQL(
-                    "budget.state = 'confirmed' "
-                    "AND budget.analytic_account_id IN %s "
-                    "AND budget.company_id IN %s",
-                    tuple(account_ids),
-                    tuple(self.company_id.ids),
-                ),
-                lock=True,
-            )
+            Budget._lock_and_measure_query(account_ids, self.company_id.ids)
         )
         consumed, periods, planned = {}, {}, {}
         for row in self.env.cr.fetchall():
