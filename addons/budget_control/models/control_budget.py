@@ -792,7 +792,9 @@ class ControlBudget(models.Model):
         level)`` of the budgets matching ``where`` (on ``budget``); with
         ``lock``, the budgets are rewritten first in the same statement (see
         ``control.log._lock_for_check``): a second transaction checking them
-        waits, then fails to serialize and is retried by Odoo."""
+        waits, then fails to serialize and is retried by Odoo; the rows then
+        end with the rounding of the company's currency (the check compares
+        the figures without reading the currency)."""
         parts = self._consumption_sql(items=SQL("budget_items aml"))
         if lock:
             head = SQL(
@@ -806,8 +808,16 @@ class ControlBudget(models.Model):
                 where=where,
             )
             where = SQL("budget.id IN (SELECT id FROM locked)")
+            rounding = SQL(
+                """,
+                   (SELECT currency.rounding
+                      FROM res_company company
+                      JOIN res_currency currency
+                        ON currency.id = company.currency_id
+                     WHERE company.id = budget.company_id)"""
+            )
         else:
-            head = SQL()
+            head = rounding = SQL()
         return SQL(
             """
             WITH %(head)s budget AS MATERIALIZED (
@@ -827,7 +837,7 @@ class ControlBudget(models.Model):
             SELECT budget.id, actual.amount, committed.amount,
                    budget.date_start, budget.date_stop,
                    budget.analytic_account_id, budget.company_id,
-                   budget.amount, budget.last_alert_level
+                   budget.amount, budget.last_alert_level%(rounding)s
               FROM budget
         CROSS JOIN LATERAL (SELECT budget.date_start, budget.date_stop) period
          LEFT JOIN LATERAL (SELECT SUM(rows.amount) AS amount
@@ -836,6 +846,7 @@ class ControlBudget(models.Model):
                               FROM (%(committed_rows)s) rows) committed ON TRUE
             """,
             head=head,
+            rounding=rounding,
             where=where,
             accounts=self.env["account.move.line"]._query_analytic_accounts("aml"),
             period=parts["period"],
@@ -881,7 +892,7 @@ class ControlBudget(models.Model):
                 r_budget_id int, r_actual numeric, r_committed double precision,
                 r_date_start timestamp, r_date_stop timestamp,
                 r_account_id int, r_company_id int, r_amount numeric,
-                r_last_alert_level varchar
+                r_last_alert_level varchar, r_rounding numeric
             ) LANGUAGE plpgsql VOLATILE AS %(body)s
             """,
             name=SQL.identifier(self._LOCK_FUNCTION),
@@ -890,6 +901,13 @@ class ControlBudget(models.Model):
 
     def init(self):
         result = super().init()
+        # Dropped first: CREATE OR REPLACE cannot change the result columns.
+        self.env.cr.execute(
+            SQL(
+                "DROP FUNCTION IF EXISTS %s(int[], int[])",
+                SQL.identifier(self._LOCK_FUNCTION),
+            )
+        )
         self.env.cr.execute(self._lock_function_sql())
         return result
 
