@@ -300,7 +300,10 @@ class ControlBudgetCheckMixin(models.AbstractModel):
         """Lock and measure, in one statement, the confirmed budgets of the
         documents' companies on ``account_ids``: ``(budgets, {budget id:
         consumed}, {budget id: (account id, company id, UTC start, UTC
-        stop)})``."""
+        stop)}, {budget id: (company id, planned amount, last notified
+        level, currency rounding)})``. The statement is
+        ``control.budget._consumption_query`` run through the database
+        function that keeps its plan (``control.budget._lock_function_sql``)."""
         self.env.flush_all()
         Budget = self.env["control.budget"].sudo()
         self.env.cr.execute(
