@@ -18,7 +18,18 @@
 Everything is rolled back.
 """
 
-from common import bench_env, init_odoo, measure, report
+import sys
+
+from common import (
+    bench_env,
+    init_odoo,
+    interleaved,
+    load_average,
+    measure,
+    new_request,
+    ratio_figures,
+    report,
+)
 
 from odoo import Command, fields
 from odoo.tools import SQL
@@ -207,73 +218,108 @@ def bench_confirm_many():
 
 
 HISTORY = (100, 800)
-SAMPLE = 30
+# Short rounds, many of them: a burst of load elsewhere hits both sides of
+# a round alike (the median of the rounds' ratios drops the rest).
+ROUNDS = 16
+SAMPLE = 5
 
 
-def _confirm_sampled(env, with_budget):
-    """``{history: (queries, ms)}`` per confirmation, averaged over
-    ``SAMPLE`` orders confirmed one by one after ``history`` earlier
-    confirmed orders on the account."""
-    account, vendor, product, _budget = _setup(env, with_budget=with_budget)
-    _po(env, account, vendor, product).button_confirm()  # warm-up
-    figures = {}
-    done = 1
-    for history in HISTORY:
-        # The history is confirmed in one batch (its cost is not measured).
-        env["purchase.order"].concat(
-            *(_po(env, account, vendor, product) for _i in range(history - done))
-        ).button_confirm()
+class _Side:
+    """One database of the side-by-side measure: its environment, its
+    account, vendor and product, and the orders confirmed so far."""
+
+    def __init__(self, env, with_budget):
+        self.env = env
+        self.account, self.vendor, self.product, _budget = _setup(
+            env, with_budget=with_budget
+        )
+        _po(env, self.account, self.vendor, self.product).button_confirm()  # warm-up
+        self.done = 1
+        self.queries = []
+
+    def _orders(self, count):
+        return [
+            _po(self.env, self.account, self.vendor, self.product)
+            for _i in range(count)
+        ]
+
+    def grow(self, history):
+        """Confirm orders in one batch (not measured) up to ``history``."""
+        env = self.env
+        if history > self.done:
+            env["purchase.order"].concat(
+                *self._orders(history - self.done)
+            ).button_confirm()
+            self.done = history
         env.flush_all()
         env.cr.execute("ANALYZE purchase_order, purchase_order_line")
-        orders = [_po(env, account, vendor, product) for _i in range(SAMPLE)]
+        self.queries = []
+
+    def sample(self):
+        """Seconds per confirmation of ``SAMPLE`` orders confirmed one by
+        one, one per request (created beforehand, not measured)."""
+        env = self.env
+        orders = self._orders(SAMPLE)
         # What a commit runs (the chatter's tracking of the new orders).
         env.cr.flush()
-        queries = seconds = 0
+        seconds = 0.0
         for order in orders:
-            _result, order_queries, order_seconds = measure(env, order.button_confirm)
+            new_request(env)
+            _result, queries, order_seconds = measure(env, order.button_confirm)
             assert order.state == "purchase", order.state
             env.cr.flush()
-            queries += order_queries
+            self.queries.append(queries)
             seconds += order_seconds
-        figures[history] = (queries / SAMPLE, seconds / SAMPLE * 1000)
-        done = history + SAMPLE
-    return figures
+        self.done += SAMPLE
+        return seconds / SAMPLE
 
 
 def bench_confirm_history():
-    with bench_env(plain=True) as env:
-        plain = _confirm_sampled(env, with_budget=False)
-    with bench_env() as env:
-        addons = _confirm_sampled(env, with_budget=True)
+    print(f"\nload average at start: {load_average()}")
     rows = []
-    for history in HISTORY:
-        plain_q, plain_ms = plain[history]
-        q, ms = addons[history]
-        rows.append(
-            (
-                history,
-                f"{plain_q:.1f}",
-                f"{q:.1f}",
-                f"{q - plain_q:+.1f}",
-                f"{plain_ms:.1f}",
-                f"{ms:.1f}",
-                f"{ms / plain_ms:.2f}",
+    with bench_env(plain=True) as plain_env, bench_env() as addons_env:
+        plain = _Side(plain_env, with_budget=False)
+        addons = _Side(addons_env, with_budget=True)
+        for history in HISTORY:
+            plain.grow(history)
+            addons.grow(history)
+            times = interleaved(
+                {"plain": plain.sample, "addons": addons.sample}, ROUNDS
             )
-        )
+            ratio, plain_min, addons_min, plain_med, addons_med = ratio_figures(
+                times["plain"], times["addons"]
+            )
+            plain_q = sum(plain.queries) / len(plain.queries)
+            q = sum(addons.queries) / len(addons.queries)
+            rows.append(
+                (
+                    history,
+                    f"{plain_q:.1f}",
+                    f"{q:.1f}",
+                    f"{q - plain_q:+.1f}",
+                    f"{plain_min * 1000:.1f} / {plain_med * 1000:.1f}",
+                    f"{addons_min * 1000:.1f} / {addons_med * 1000:.1f}",
+                    f"{ratio:.2f}",
+                    f"{addons_min / plain_min:.2f}",
+                )
+            )
     report(
         "Confirming one purchase order on a confirmed budget: plain Odoo vs "
-        f"the addons (mean of {SAMPLE} orders, one per request)",
+        f"the addons ({ROUNDS} interleaved rounds of {SAMPLE} orders a side, "
+        "one order per request)",
         rows,
         [
             "earlier confirmed orders",
             "queries plain",
             "queries addons",
             "extra",
-            "ms plain",
-            "ms addons",
-            "time ratio",
+            "ms plain (min / median)",
+            "ms addons (min / median)",
+            "time ratio (median of rounds)",
+            "ratio of mins",
         ],
     )
+    print(f"load average at end: {load_average()}")
 
 
 def _change_queries(env, budget):
@@ -343,9 +389,11 @@ def bench_nested():
     )
 
 
+BENCHES = (bench_check_scaling, bench_confirm_many, bench_confirm_history, bench_nested)
+
 if __name__ == "__main__":
+    # Arguments name the benches to run (default: all), e.g. bench_confirm_history.
     init_odoo()
-    bench_check_scaling()
-    bench_confirm_many()
-    bench_confirm_history()
-    bench_nested()
+    for bench in BENCHES:
+        if not sys.argv[1:] or bench.__name__ in sys.argv[1:]:
+            bench()

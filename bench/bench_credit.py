@@ -6,21 +6,32 @@
    start, everything flushed at the end), customers with a credit limit and
    no approval rule hit, with the four addons against plain Odoo
    (sale_management, purchase, account) on the same data: queries and time
-   per confirmation, for distinct customers and for one customer.
+   per confirmation, for distinct customers and for one customer, in
+   interleaved rounds (plain, addons, addons, plain, ...) so that both sides
+   see the same load on a shared machine; the load average at the start
+   and the end.
 
 Everything runs in transactions that are rolled back.
 """
 
+import sys
 from datetime import date, timedelta
 
-from common import bench_env, init_odoo, measure, report
+from common import (
+    bench_env,
+    init_odoo,
+    interleaved,
+    load_average,
+    measure,
+    new_request,
+    ratio_figures,
+    report,
+)
 
 from odoo import Command
 from odoo.tools import SQL
 
 SIZES = (10, 1000, 10000)
-ORDERS = 101
-ROUNDS = 3
 
 
 def _product(env):
@@ -136,18 +147,27 @@ def bench_credit_check():
     )
 
 
-def _confirm_orders(plain, shared):
-    """Queries and seconds to confirm ORDERS orders one by one, as requests
-    do: the cache empty at the start, everything flushed at the end. With
-    the addons, every customer has a credit limit (no rule hit)."""
-    with bench_env(plain=plain) as env:
+# Short rounds, many of them: a burst of load elsewhere hits both sides of
+# a round alike (the median of the rounds' ratios drops the rest).
+ROUNDS = 20
+SAMPLE = 5
+
+
+class _Side:
+    """One database of the side-by-side measure: ``ROUNDS * SAMPLE`` orders
+    of distinct customers (or of one customer) created up front. With the
+    addons, every customer has a credit limit (no rule hit)."""
+
+    def __init__(self, env, plain, shared):
+        self.env = env
         product = _product(env)
+        count = ROUNDS * SAMPLE + 1
         partners = env["res.partner"].create(
-            [{"name": f"Bench Confirm Customer {i}"} for i in range(ORDERS)]
+            [{"name": f"Bench Confirm Customer {i}"} for i in range(count)]
         )
         if not plain:
             partners.write({"credit_limit": 1e9})
-        orders = env["sale.order"].create(
+        self.orders = env["sale.order"].create(
             [
                 {
                     "partner_id": partners[0 if shared else i].id,
@@ -157,63 +177,84 @@ def _confirm_orders(plain, shared):
                         )
                     ],
                 }
-                for i in range(ORDERS)
+                for i in range(count)
             ]
         )
         # warm-up: the registry's caches, as in a running server
-        orders[:1].action_confirm()
-        orders = orders[1:]
-        env.flush_all()
+        self.orders[:1].action_confirm()
+        self.orders = self.orders[1:]
+        self.queries = []
 
-        def confirm_all():
-            for order in orders:
-                env.invalidate_all()
-                order.action_confirm()
-                env.flush_all()
-
-        _result, queries, seconds = measure(env, confirm_all)
-    return queries / len(orders), seconds * 1000 / len(orders)
+    def sample(self):
+        """Seconds per confirmation of the next ``SAMPLE`` orders, one by
+        one as requests do (the cache empty at the start, everything flushed
+        at the end)."""
+        env = self.env
+        orders, self.orders = self.orders[:SAMPLE], self.orders[SAMPLE:]
+        seconds = 0.0
+        for order in orders:
+            new_request(env)
+            _result, queries, order_seconds = measure(env, order.action_confirm)
+            assert order.state == "sale", order.state
+            self.queries.append(queries)
+            seconds += order_seconds
+        return seconds / len(orders)
 
 
 def bench_confirmations():
-    # Rounds alternate between the two databases; the best time of each is
-    # kept (the machine is shared, the best run is the least disturbed).
+    # Rounds alternate between the two databases (A B B A ...), so both see
+    # the same load on a shared machine: the median of the rounds' ratios,
+    # and each side's best round.
+    print(f"\nload average at start: {load_average()}")
     rows = []
     for shared in (False, True):
-        plain = addons = None
-        for _round in range(ROUNDS):
-            run = _confirm_orders(plain=True, shared=shared)
-            plain = run if plain is None or run[1] < plain[1] else plain
-            run = _confirm_orders(plain=False, shared=shared)
-            addons = run if addons is None or run[1] < addons[1] else addons
+        with bench_env(plain=True) as plain_env, bench_env() as addons_env:
+            plain = _Side(plain_env, plain=True, shared=shared)
+            addons = _Side(addons_env, plain=False, shared=shared)
+            times = interleaved(
+                {"plain": plain.sample, "addons": addons.sample}, ROUNDS
+            )
+        ratio, plain_min, addons_min, plain_med, addons_med = ratio_figures(
+            times["plain"], times["addons"]
+        )
+        plain_q = sum(plain.queries) / len(plain.queries)
+        q = sum(addons.queries) / len(addons.queries)
         rows.append(
             (
                 "one customer" if shared else "distinct customers",
-                f"{plain[0]:.1f}",
-                f"{addons[0]:.1f}",
-                f"{addons[0] - plain[0]:+.1f}",
-                f"{plain[1]:.2f}",
-                f"{addons[1]:.2f}",
-                f"{addons[1] / plain[1]:.2f}",
+                f"{plain_q:.1f}",
+                f"{q:.1f}",
+                f"{q - plain_q:+.1f}",
+                f"{plain_min * 1000:.2f} / {plain_med * 1000:.2f}",
+                f"{addons_min * 1000:.2f} / {addons_med * 1000:.2f}",
+                f"{ratio:.2f}",
+                f"{addons_min / plain_min:.2f}",
             )
         )
     report(
-        f"Confirming a sale order, credit limit set, no rule hit ({ORDERS - 1} "
-        f"orders one by one, best of {ROUNDS}; plain Odoo vs the four addons)",
+        "Confirming a sale order, credit limit set, no rule hit ("
+        f"{ROUNDS} interleaved rounds of {SAMPLE} orders a side, one by one; "
+        "plain Odoo vs the four addons)",
         rows,
         (
             "customers",
             "queries plain",
             "queries addons",
             "diff",
-            "ms plain",
-            "ms addons",
-            "time ratio",
+            "ms plain (min / median)",
+            "ms addons (min / median)",
+            "time ratio (median of rounds)",
+            "ratio of mins",
         ),
     )
+    print(f"load average at end: {load_average()}")
 
+
+BENCHES = (bench_credit_check, bench_confirmations)
 
 if __name__ == "__main__":
+    # Arguments name the benches to run (default: all), e.g. bench_confirmations.
     init_odoo()
-    bench_credit_check()
-    bench_confirmations()
+    for bench in BENCHES:
+        if not sys.argv[1:] or bench.__name__ in sys.argv[1:]:
+            bench()

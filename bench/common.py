@@ -59,6 +59,61 @@ def measure(env, func, *args, **kwargs):
     return result, cr.sql_log_count - before, seconds
 
 
+def new_request(env):
+    """Flush and empty the cache as the end of one request and the start of
+    the next do. Odoo's ``create`` leaves the new records' pseudo-ids
+    (``NewId``) of its x2many commands in the fields to compute, where a
+    request's end would drop them; within one long bench transaction they
+    pile up (one per order created) and every later flush walks them, so
+    they are dropped here too, outside the measured time."""
+    env.flush_all()
+    env.invalidate_all()
+    tocompute = env.transaction.tocompute
+    for field in list(tocompute):
+        ids = tocompute[field]
+        stale = [id_ for id_ in ids if not id_]
+        if stale:
+            ids.difference_update(stale)
+        if not ids:
+            del tocompute[field]
+
+
+def load_average():
+    """The 1-minute load average, as text (the machine may be shared)."""
+    return "%.2f %.2f %.2f" % os.getloadavg()
+
+
+def interleaved(samplers, rounds):
+    """Run ``samplers`` (``{name: callable returning seconds per unit}``)
+    in alternating rounds (A B A B ...), so that every side sees the same
+    load on a shared machine; the side that starts alternates too.
+
+    :return: ``{name: [seconds per unit of each round]}``
+    """
+    names = list(samplers)
+    times = {name: [] for name in names}
+    for round_ in range(rounds):
+        order = names if round_ % 2 == 0 else names[::-1]
+        for name in order:
+            times[name].append(samplers[name]())
+    return times
+
+
+def median(values):
+    values = sorted(values)
+    middle = len(values) // 2
+    if len(values) % 2:
+        return values[middle]
+    return (values[middle - 1] + values[middle]) / 2
+
+
+def ratio_figures(plain, addons):
+    """``(median of per-round ratios, min plain, min addons, median plain,
+    median addons)`` of two lists of per-round times."""
+    ratios = [a / p for p, a in zip(plain, addons, strict=True)]
+    return median(ratios), min(plain), min(addons), median(plain), median(addons)
+
+
 def report(title, rows, headers):
     """Print a table of figures (a list of tuples) under a title."""
     widths = [

@@ -2,7 +2,7 @@ import math
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import float_compare
 from odoo.tools.translate import LazyTranslate
 
 from .control_budget import LEVEL_RANK
@@ -300,27 +300,26 @@ class ControlBudgetCheckMixin(models.AbstractModel):
         """Lock and measure, in one statement, the confirmed budgets of the
         documents' companies on ``account_ids``: ``(budgets, {budget id:
         consumed}, {budget id: (account id, company id, UTC start, UTC
-        stop)})``."""
+        stop)}, {budget id: (company id, planned amount, last notified
+        level, currency rounding)})``. The statement is
+        ``control.budget._consumption_query`` run through the database
+        function that keeps its plan (``control.budget._lock_function_sql``)."""
         self.env.flush_all()
         Budget = self.env["control.budget"].sudo()
         self.env.cr.execute(
-            Budget._consumption_query(
-                SQL(
-                    "budget.state = 'confirmed' "
-                    "AND budget.analytic_account_id IN %s "
-                    "AND budget.company_id IN %s",
-                    tuple(account_ids),
-                    tuple(self.company_id.ids),
-                ),
-                lock=True,
-            )
+            Budget._lock_and_measure_query(account_ids, self.company_id.ids)
         )
         consumed, periods, planned = {}, {}, {}
         for row in self.env.cr.fetchall():
             budget_id, actual, committed, start, stop, account_id, company_id = row[:7]
             consumed[budget_id] = float(actual or 0.0) + float(committed or 0.0)
             periods[budget_id] = (account_id, company_id, start, stop)
-            planned[budget_id] = (company_id, float(row[7] or 0.0), row[8] or "green")
+            planned[budget_id] = (
+                company_id,
+                float(row[7] or 0.0),
+                row[8] or "green",
+                float(row[9]),
+            )
         return Budget.browse(sorted(consumed)), consumed, periods, planned
 
     @api.model
@@ -328,14 +327,17 @@ class ControlBudgetCheckMixin(models.AbstractModel):
         """Ids of the budgets whose change needs a block, a notification or
         a write (:meth:`_budget_blocks`, :meth:`_budget_after_pass`), from
         ``planned`` (``{budget id: (company id, planned amount, last
-        notified level)}``) and the figures alone: the others are not read."""
+        notified level, rounding of the company's currency)}``) and the
+        figures alone: the others are not read."""
         Budget = self.env["control.budget"]
         budget_ids = set()
-        for budget_id, (company_id, amount, last_level) in planned.items():
+        for budget_id, (company_id, amount, last_level, rounding) in planned.items():
             company = self.env["res.company"].browse(company_id)
             old = before.get(budget_id, 0.0)
             new = after.get(budget_id, 0.0)
-            direction = company.currency_id.compare_amounts(new, old)
+            # The company currency's compare_amounts, its rounding read with
+            # the budgets.
+            direction = float_compare(new, old, precision_rounding=rounding)
             if direction == 0:
                 continue
             level = Budget._level_at(company, new / amount * 100.0 if amount else 0.0)

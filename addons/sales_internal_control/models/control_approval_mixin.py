@@ -175,10 +175,10 @@ class ControlApprovalMixin(models.AbstractModel):
         covered = approved._approval_round_rules() if approved else {}
         routed = self.browse()
         for document in enabled:
-            amount = document._approval_get_amount()
-            currency = document.company_id.currency_id
             rules = rules_by_doc[document]
             if document.approval_state == "approved":
+                amount = document._approval_get_amount()
+                currency = document.company_id.currency_id
                 if currency.compare_amounts(
                     amount, document.approval_amount
                 ) <= 0 and not (rules - covered[document]):
@@ -189,8 +189,11 @@ class ControlApprovalMixin(models.AbstractModel):
                 continue
             extra = document._approval_get_extra_tiers()
             if not rules and not extra:
+                # Nothing to ask: the amount (and its currency) is not read.
                 continue
-            document._approval_start_round(rules, extra, amount)
+            document._approval_start_round(
+                rules, extra, document._approval_get_amount()
+            )
             routed |= document
         return routed
 
