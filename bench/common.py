@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from statistics import median
 
 import odoo
 from odoo.tools import config
@@ -97,14 +98,6 @@ def interleaved(samplers, rounds):
         for name in order:
             times[name].append(samplers[name]())
     return times
-
-
-def median(values):
-    values = sorted(values)
-    middle = len(values) // 2
-    if len(values) % 2:
-        return values[middle]
-    return (values[middle - 1] + values[middle]) / 2
 
 
 def ratio_figures(plain, addons):
