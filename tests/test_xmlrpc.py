@@ -124,3 +124,47 @@ def test_blocked_invoice_is_a_fault_and_the_block_is_logged(odoo_server):
     )
     assert [log["event"] for log in logs] == ["blocked"]
     assert "RPC Customer" in logs[0]["message"]
+
+
+def test_dashboard_over_xmlrpc(odoo_server):
+    """The dashboard's figures as a dict an integration can carry: every
+    tile opens a list, the credit exposure and the overdue receivables are
+    the sums of the exposure and aging reports the tiles open, a
+    bad period is a Fault that names it, a salesman sees no credit figures."""
+    controller = _connect(odoo_server, "controller", "controller")
+    data = controller("control.dashboard", "get_data", "quarter")
+    assert data["period"]["date_from"] <= data["period"]["date_to"]
+    sections = {section["key"]: section for section in data["sections"]}
+    assert {"approvals", "credit"} <= sections.keys()
+    for section in data["sections"]:
+        for tile in section["tiles"]:
+            assert tile["action"]["res_model"], tile["key"]
+            assert isinstance(tile["value"], int | float), tile["key"]
+    tiles = {tile["key"]: tile for tile in sections["credit"]["tiles"]}
+    company_id = data["company"]["id"]
+    groups = controller(
+        "credit.exposure.report",
+        "read_group",
+        [["company_id", "=", company_id]],
+        ["amount:sum"],
+        [],
+    )
+    assert tiles["credit_exposure"]["value"] == pytest.approx(
+        groups[0]["amount"] or 0.0, abs=0.01
+    )
+    aging = controller(
+        "credit.aging.report",
+        "read_group",
+        [["company_id", "=", company_id]],
+        ["amount_overdue:sum"],
+        [],
+    )
+    assert tiles["receivables_overdue"]["value"] == pytest.approx(
+        aging[0]["amount_overdue"] or 0.0, abs=0.01
+    )
+    with pytest.raises(xmlrpc.client.Fault) as fault:
+        controller("control.dashboard", "get_data", "fortnight")
+    assert "fortnight" in fault.value.faultString
+    salesman = _connect(odoo_server, "salesman", "salesman")
+    keys = [s["key"] for s in salesman("control.dashboard", "get_data")["sections"]]
+    assert "credit" not in keys
