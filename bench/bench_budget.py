@@ -21,14 +21,14 @@ Everything is rolled back.
 import sys
 
 from common import (
+    SIDE_BY_SIDE_HEADERS,
     bench_env,
     init_odoo,
-    interleaved,
     load_average,
     measure,
     new_request,
-    ratio_figures,
     report,
+    side_by_side,
 )
 
 from odoo import Command, fields
@@ -283,41 +283,13 @@ def bench_confirm_history():
         for history in HISTORY:
             plain.grow(history)
             addons.grow(history)
-            times = interleaved(
-                {"plain": plain.sample, "addons": addons.sample}, ROUNDS
-            )
-            ratio, plain_min, addons_min, plain_med, addons_med = ratio_figures(
-                times["plain"], times["addons"]
-            )
-            plain_q = sum(plain.queries) / len(plain.queries)
-            q = sum(addons.queries) / len(addons.queries)
-            rows.append(
-                (
-                    history,
-                    f"{plain_q:.1f}",
-                    f"{q:.1f}",
-                    f"{q - plain_q:+.1f}",
-                    f"{plain_min * 1000:.1f} / {plain_med * 1000:.1f}",
-                    f"{addons_min * 1000:.1f} / {addons_med * 1000:.1f}",
-                    f"{ratio:.2f}",
-                    f"{addons_min / plain_min:.2f}",
-                )
-            )
+            rows.append((history, *side_by_side(plain, addons, ROUNDS)))
     report(
         "Confirming one purchase order on a confirmed budget: plain Odoo vs "
         f"the addons ({ROUNDS} interleaved rounds of {SAMPLE} orders a side, "
         "one order per request)",
         rows,
-        [
-            "earlier confirmed orders",
-            "queries plain",
-            "queries addons",
-            "extra",
-            "ms plain (min / median)",
-            "ms addons (min / median)",
-            "time ratio (median of rounds)",
-            "ratio of mins",
-        ],
+        ("earlier confirmed orders", *SIDE_BY_SIDE_HEADERS),
     )
     print(f"load average at end: {load_average()}")
 

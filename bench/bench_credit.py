@@ -18,14 +18,14 @@ import sys
 from datetime import date, timedelta
 
 from common import (
+    SIDE_BY_SIDE_HEADERS,
     bench_env,
     init_odoo,
-    interleaved,
     load_average,
     measure,
     new_request,
-    ratio_figures,
     report,
+    side_by_side,
 )
 
 from odoo import Command
@@ -211,41 +211,14 @@ def bench_confirmations():
         with bench_env(plain=True) as plain_env, bench_env() as addons_env:
             plain = _Side(plain_env, plain=True, shared=shared)
             addons = _Side(addons_env, plain=False, shared=shared)
-            times = interleaved(
-                {"plain": plain.sample, "addons": addons.sample}, ROUNDS
-            )
-        ratio, plain_min, addons_min, plain_med, addons_med = ratio_figures(
-            times["plain"], times["addons"]
-        )
-        plain_q = sum(plain.queries) / len(plain.queries)
-        q = sum(addons.queries) / len(addons.queries)
-        rows.append(
-            (
-                "one customer" if shared else "distinct customers",
-                f"{plain_q:.1f}",
-                f"{q:.1f}",
-                f"{q - plain_q:+.1f}",
-                f"{plain_min * 1000:.2f} / {plain_med * 1000:.2f}",
-                f"{addons_min * 1000:.2f} / {addons_med * 1000:.2f}",
-                f"{ratio:.2f}",
-                f"{addons_min / plain_min:.2f}",
-            )
-        )
+            cells = side_by_side(plain, addons, ROUNDS)
+        rows.append(("one customer" if shared else "distinct customers", *cells))
     report(
         "Confirming a sale order, credit limit set, no rule hit ("
         f"{ROUNDS} interleaved rounds of {SAMPLE} orders a side, one by one; "
         "plain Odoo vs the four addons)",
         rows,
-        (
-            "customers",
-            "queries plain",
-            "queries addons",
-            "diff",
-            "ms plain (min / median)",
-            "ms addons (min / median)",
-            "time ratio (median of rounds)",
-            "ratio of mins",
-        ),
+        ("customers", *SIDE_BY_SIDE_HEADERS),
     )
     print(f"load average at end: {load_average()}")
 

@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from statistics import median
+from statistics import mean, median
 
 import odoo
 from odoo.tools import config
@@ -100,11 +100,36 @@ def interleaved(samplers, rounds):
     return times
 
 
-def ratio_figures(plain, addons):
-    """``(median of per-round ratios, min plain, min addons, median plain,
-    median addons)`` of two lists of per-round times."""
-    ratios = [a / p for p, a in zip(plain, addons, strict=True)]
-    return median(ratios), min(plain), min(addons), median(plain), median(addons)
+SIDE_BY_SIDE_HEADERS = (
+    "queries plain",
+    "queries addons",
+    "extra",
+    "ms plain (min / median)",
+    "ms addons (min / median)",
+    "time ratio (median of rounds)",
+    "ratio of mins",
+)
+
+
+def side_by_side(plain, addons, rounds):
+    """Run the samples of two sides (objects with ``sample()``, returning
+    seconds per document, and ``queries``, the counts per document) in
+    interleaved rounds; return the cells of SIDE_BY_SIDE_HEADERS: the mean
+    queries, each side's best and median round, the median of the rounds'
+    time ratios and the ratio of the best rounds."""
+    times = interleaved({"plain": plain.sample, "addons": addons.sample}, rounds)
+    ratio = median(a / p for p, a in zip(times["plain"], times["addons"], strict=True))
+    plain_min, addons_min = min(times["plain"]), min(times["addons"])
+    plain_q, addons_q = mean(plain.queries), mean(addons.queries)
+    return (
+        f"{plain_q:.1f}",
+        f"{addons_q:.1f}",
+        f"{addons_q - plain_q:+.1f}",
+        f"{plain_min * 1000:.1f} / {median(times['plain']) * 1000:.1f}",
+        f"{addons_min * 1000:.1f} / {median(times['addons']) * 1000:.1f}",
+        f"{ratio:.2f}",
+        f"{addons_min / plain_min:.2f}",
+    )
 
 
 def report(title, rows, headers):
