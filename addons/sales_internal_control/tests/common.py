@@ -28,6 +28,13 @@ class BrowserCaseMixin:
         super().setUpClass()
 
 
+class PhoneLayoutMixin:
+    """A browser test in Odoo's phone layout (a small touch screen)."""
+
+    browser_size = "375x667"
+    touch_enabled = True
+
+
 class ApprovalCase(TransactionCase):
     """Users, a customer, a product and helpers; no rule of the database applies."""
 

@@ -1,6 +1,6 @@
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import ApprovalCase, BrowserCaseMixin
+from .common import ApprovalCase, BrowserCaseMixin, PhoneLayoutMixin
 
 
 class DashboardTourMixin(BrowserCaseMixin):
@@ -33,9 +33,8 @@ class TestDashboardTour(DashboardTourMixin, HttpCase, ApprovalCase):
 
 
 @tagged("post_install", "-at_install", "ic_browser")
-class TestDashboardTourMobile(DashboardTourMixin, HttpCase, ApprovalCase):
-    browser_size = "375x667"
-    touch_enabled = True
-
+class TestDashboardTourMobile(
+    DashboardTourMixin, PhoneLayoutMixin, HttpCase, ApprovalCase
+):
     def test_dashboard_on_a_phone(self):
         self._open_dashboard("sales_internal_control_dashboard_mobile")

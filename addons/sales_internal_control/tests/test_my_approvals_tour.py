@@ -1,19 +1,16 @@
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import ApprovalCase, BrowserCaseMixin
+from .common import ApprovalCase, BrowserCaseMixin, PhoneLayoutMixin
 
 
 @tagged("post_install", "-at_install", "ic_browser")
-class TestMyApprovalsTour(BrowserCaseMixin, HttpCase, ApprovalCase):
+class TestMyApprovalsTour(BrowserCaseMixin, PhoneLayoutMixin, HttpCase, ApprovalCase):
     """An approver decides from "My Approvals" in Odoo's phone layout.
 
     A browser test (tag ``ic_browser``): it needs Odoo's HTTP server and
     Chromium, so ``make test`` runs it with ``odoo-bin --test-enable``;
     pytest-odoo starts no server and skips it.
     """
-
-    browser_size = "375x667"
-    touch_enabled = True
 
     @classmethod
     def setUpClass(cls):

@@ -1,15 +1,12 @@
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import ApprovalCase, BrowserCaseMixin
+from .common import ApprovalCase, BrowserCaseMixin, PhoneLayoutMixin
 
 
 @tagged("post_install", "-at_install", "ic_browser")
-class TestRequestFormTour(BrowserCaseMixin, HttpCase, ApprovalCase):
+class TestRequestFormTour(BrowserCaseMixin, PhoneLayoutMixin, HttpCase, ApprovalCase):
     """An approver decides from the request form in Odoo's phone layout
     (browser test, tag ``ic_browser``: run by ``odoo-bin --test-enable``)."""
-
-    browser_size = "375x667"
-    touch_enabled = True
 
     @classmethod
     def setUpClass(cls):
