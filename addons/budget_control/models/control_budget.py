@@ -695,9 +695,10 @@ class ControlBudget(models.Model):
         ``items`` names the relation the actuals read as ``aml`` (default
         ``account_move_line aml``): :meth:`_consumption_query` gives its
         ``budget_items``, the posted journal items carrying one of the
-        budgets' accounts, found through Odoo's index on the distribution's
-        keys (a correlated condition alone lets the planner read every
-        journal item of the company in the period instead).
+        budgets' accounts in their companies and within their periods, found
+        through Odoo's index on the distribution's keys and the date index
+        (a correlated condition alone lets the planner read every journal
+        item of the company in the period instead).
 
         A negative percentage counts as nothing. The actuals are driven by
         Odoo's index on the distribution's keys, the commitments by partial
@@ -833,6 +834,9 @@ class ControlBudget(models.Model):
                        SELECT array_agg(budget.analytic_account_id::text)
                          FROM budget)
                    AND aml.parent_state = 'posted'
+                   AND aml.company_id IN (SELECT company_id FROM budget)
+                   AND aml.date BETWEEN (SELECT MIN(date_from) FROM budget)
+                                    AND (SELECT MAX(date_to) FROM budget)
             )
             SELECT budget.id, actual.amount, committed.amount,
                    budget.date_start, budget.date_stop,
