@@ -33,6 +33,10 @@ class CreditCommon(TransactionCase):
             "credit_rating.group_credit_controller",
             company_id=cls.company.id,
         )
+        # One day for everyone at any hour (the dates of runs, promises and
+        # reports are the user's, fields.Date.today() is UTC's): the test
+        # users' time zone for the superuser too.
+        cls.env.user.tz = "UTC"
         cls.customer = cls.env["res.partner"].create(
             {"name": "Credit Customer Ltd", "is_company": True, "credit_limit": 1000.0}
         )
@@ -48,6 +52,12 @@ class CreditCommon(TransactionCase):
                 "taxes_id": [Command.clear()],
             }
         )
+
+    def _no_strategic_customers(self):
+        """Clear the strategic flags of the company (demo data has one)."""
+        partners = self.env["res.partner"].sudo()
+        partners.search([("credit_strategic", "=", True)]).credit_strategic = False
+        self.assertFalse(partners._credit_has_strategic(self.company.id))
 
     @classmethod
     def _order(cls, partner=None, amount=100.0, user=None, **vals):

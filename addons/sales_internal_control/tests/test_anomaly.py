@@ -1,5 +1,9 @@
 """Anomaly detection: rules, findings, actions, review (issue 11)."""
 
+from datetime import datetime
+
+import pytz
+
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
@@ -243,6 +247,11 @@ class TestBankAccounts(AnomalyCase):
             weekend_is_off_hours=False,
             amount_min=100.0,
         )
+        # Business hours of one hour, at least two hours away from now in
+        # the company's time zone (the test may run at any time of day).
+        now = datetime.now(pytz.utc).astimezone(rule._company_tz())
+        start = now.hour + 2 if now.hour < 12 else now.hour - 3
+        rule.write({"hour_from": float(start), "hour_to": float(start + 1)})
         small = self._payment(50.0)
         small.with_user(self.billing).action_post()
         self.assertFalse(self._findings(small, rule))
