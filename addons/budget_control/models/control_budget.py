@@ -4,6 +4,9 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.addons.sales_internal_control.models.control_tools import (
+    replace_query_function,
+)
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
@@ -860,59 +863,39 @@ class ControlBudget(models.Model):
 
     # The budget check's statement (lock and measure, see
     # control.budget.check.mixin._budget_lock_and_measure) as a PL/pgSQL
-    # function: PostgreSQL keeps its plan for the session (Odoo's pooled
-    # connections), where the statement sent as text is planned again at
-    # every confirmation (about 1.5 ms of the 2 to 3 it took). Its body is
-    # _consumption_query itself, written when the module is installed or
-    # updated; a session-level PREPARE would do the same but breaks behind
-    # a transaction-pooling connection pooler.
+    # function (control_tools.replace_query_function): sent as text, it was
+    # planned again at every confirmation (about 1.5 ms of the 2 to 3 it
+    # took). Its body is _consumption_query itself, written when the module
+    # is installed or updated.
     _LOCK_FUNCTION = "control_budget_lock_and_measure"
-
-    @api.model
-    def _lock_function_sql(self):
-        """``CREATE OR REPLACE FUNCTION`` of the lock-and-measure function."""
-        query = self._consumption_query(
-            SQL(
-                "budget.state = 'confirmed' "
-                "AND budget.analytic_account_id = ANY(p_account_ids) "
-                "AND budget.company_id = ANY(p_company_ids)"
-            ),
-            lock=True,
-        )
-        body = "\n".join(
-            (
-                "#variable_conflict use_column",
-                "BEGIN",
-                "RETURN QUERY %s;"
-                % self.env.cr.mogrify(query.code, query.params).decode(),
-                "END",
-            )
-        )
-        return SQL(
-            """
-            CREATE OR REPLACE FUNCTION %(name)s(
-                p_account_ids int[], p_company_ids int[]
-            ) RETURNS TABLE (
-                r_budget_id int, r_actual numeric, r_committed double precision,
-                r_date_start timestamp, r_date_stop timestamp,
-                r_account_id int, r_company_id int, r_amount numeric,
-                r_last_alert_level varchar, r_rounding numeric
-            ) LANGUAGE plpgsql VOLATILE AS %(body)s
-            """,
-            name=SQL.identifier(self._LOCK_FUNCTION),
-            body=body,
-        )
 
     def init(self):
         result = super().init()
-        # Dropped first: CREATE OR REPLACE cannot change the result columns.
-        self.env.cr.execute(
-            SQL(
-                "DROP FUNCTION IF EXISTS %s(int[], int[])",
-                SQL.identifier(self._LOCK_FUNCTION),
-            )
+        replace_query_function(
+            self.env.cr,
+            self._LOCK_FUNCTION,
+            [("p_account_ids", "int[]"), ("p_company_ids", "int[]")],
+            [
+                ("r_budget_id", "int"),
+                ("r_actual", "numeric"),
+                ("r_committed", "double precision"),
+                ("r_date_start", "timestamp"),
+                ("r_date_stop", "timestamp"),
+                ("r_account_id", "int"),
+                ("r_company_id", "int"),
+                ("r_amount", "numeric"),
+                ("r_last_alert_level", "varchar"),
+                ("r_rounding", "numeric"),
+            ],
+            self._consumption_query(
+                SQL(
+                    "budget.state = 'confirmed' "
+                    "AND budget.analytic_account_id = ANY(p_account_ids) "
+                    "AND budget.company_id = ANY(p_company_ids)"
+                ),
+                lock=True,
+            ),
         )
-        self.env.cr.execute(self._lock_function_sql())
         return result
 
     @api.model

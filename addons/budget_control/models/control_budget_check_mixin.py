@@ -303,7 +303,7 @@ class ControlBudgetCheckMixin(models.AbstractModel):
         stop)}, {budget id: (company id, planned amount, last notified
         level, currency rounding)})``. The statement is
         ``control.budget._consumption_query`` run through the database
-        function that keeps its plan (``control.budget._lock_function_sql``)."""
+        function that keeps its plan (``control.budget.init``)."""
         self.env.flush_all()
         Budget = self.env["control.budget"].sudo()
         self.env.cr.execute(

@@ -99,3 +99,44 @@ def open_lines_sql(where):
         """,
         where,
     )
+
+
+def replace_query_function(cr, name, params, returns, query):
+    """(Re)create the PL/pgSQL function ``name`` that returns the rows of
+    ``query`` (SQL written with the parameter names of ``params``).
+
+    A control's statement run at every confirmation is planned again each
+    time it is sent as text; in a function, PostgreSQL keeps its plan for
+    the session (Odoo's pooled connections). A session-level ``PREPARE``
+    would do the same but breaks behind a transaction-pooling connection
+    pooler. Called from a model's ``init()`` (install and update); the old
+    function is dropped first, as ``CREATE OR REPLACE`` cannot change the
+    result columns.
+
+    :param params: ``[(name, type)]`` of the parameters
+    :param returns: ``[(name, type)]`` of the result columns (names other
+        than the columns of the query's tables)
+    """
+
+    def columns(pairs):
+        return SQL(", ").join(SQL("%s %s", SQL.identifier(n), SQL(t)) for n, t in pairs)
+
+    signature = SQL(", ").join(SQL(t) for _n, t in params)
+    cr.execute(SQL("DROP FUNCTION IF EXISTS %s(%s)", SQL.identifier(name), signature))
+    body = "\n".join(
+        (
+            "#variable_conflict use_column",
+            "BEGIN",
+            "RETURN QUERY %s;" % cr.mogrify(query.code, query.params).decode(),
+            "END",
+        )
+    )
+    cr.execute(
+        SQL(
+            "CREATE FUNCTION %s(%s) RETURNS TABLE (%s) LANGUAGE plpgsql VOLATILE AS %s",
+            SQL.identifier(name),
+            columns(params),
+            columns(returns),
+            body,
+        )
+    )
