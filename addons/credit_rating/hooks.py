@@ -1,9 +1,10 @@
 def uninstall_hook(env):
     """Drop the indexes this addon put on Odoo's own columns (the ones on its
-    own columns go with the columns)."""
+    own columns go with the columns) and the credit check's function."""
     env.cr.execute(
         """
         DROP INDEX IF EXISTS account_move_line_credit_open_index;
         DROP INDEX IF EXISTS account_move_credit_draft_partner_index;
+        DROP FUNCTION IF EXISTS credit_rating_lock_and_measure(int[], int, date, jsonb);
         """
     )

@@ -220,10 +220,13 @@ class SaleOrder(models.Model):
     def _credit_strategic_partners(self):
         """``{order: commercial partner}`` for the orders of strategic
         customers (in the order's company): one query for the batch, without
-        reading the partners (most customers are not strategic)."""
+        reading the partners (most customers are not strategic), none in a
+        company without strategic customers."""
         result = {}
         for company, orders in self.grouped("company_id").items():
             partners = self.env["res.partner"].sudo().with_company(company)
+            if not partners._credit_has_strategic(company.id):
+                continue
             rows = self.env.execute_query(
                 SQL(
                     """

@@ -105,6 +105,27 @@ class TestCreditBlock(CreditCommon):
         order.action_confirm()
         self.assertEqual(order.state, "sale")
 
+    def test_company_default_limit_and_hold(self):
+        """A customer without values of its own has the company's defaults
+        (Settings' default credit limit is an ``ir.default``): the check
+        reads them as the ORM does, and another company's do not apply."""
+        customer = self.env["res.partner"].create({"name": "Defaulted Co"})
+        company2 = self.env["res.company"].create({"name": "Credit Default Co"})
+        Default = self.env["ir.default"]
+        Default.set("res.partner", "credit_limit", 50.0, company_id=self.company.id)
+        Default.set("res.partner", "credit_limit", 1e6, company_id=company2.id)
+        self.assertEqual(customer.credit_limit, 50.0)
+        message = self._confirm_blocked(self._order(partner=customer, amount=80.0))
+        self.assertIn("50.00", message)
+        self._order(partner=customer, amount=50.0).action_confirm()
+        # its own value wins over the default
+        customer.credit_limit = 200.0
+        self._order(partner=customer, amount=100.0).action_confirm()
+        Default.set("res.partner", "credit_hold", True, company_id=self.company.id)
+        other = self.env["res.partner"].create({"name": "Held By Default"})
+        self.assertTrue(other.credit_hold)
+        self._confirm_blocked(self._order(partner=other, amount=1.0))
+
     def test_context_does_not_skip(self):
         self._order(amount=900.0).action_confirm()
         order = self._order(amount=500.0).with_context(

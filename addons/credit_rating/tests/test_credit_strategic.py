@@ -104,3 +104,26 @@ class TestCreditStrategic(CreditCommon):
         with self.assertRaises(UserError):
             order.action_confirm()
         self.assertEqual(order.approval_state, "none")
+
+    def test_flag_set_after_a_confirmation_routes(self):
+        """Whether the company has strategic customers is cached: setting a
+        flag (or the company's default) takes effect at once."""
+        self._no_strategic_customers()
+        other = self.env["res.partner"].create(
+            {"name": "Later Strategic Co", "credit_limit": 100.0}
+        )
+        self._order(amount=900.0).action_confirm()  # the cache says "none"
+        other.with_user(self.controller).credit_strategic = True
+        order = self._order(partner=other, amount=500.0)
+        order.action_confirm()
+        self.assertEqual(order.approval_state, "pending")
+        # the default of the company makes every customer strategic
+        other.with_user(self.controller).credit_strategic = False
+        self.assertFalse(self.env["res.partner"]._credit_has_strategic(self.company.id))
+        self.env["ir.default"].set(
+            "res.partner", "credit_strategic", True, company_id=self.company.id
+        )
+        order = self._order(amount=500.0)
+        order.action_confirm()
+        self.assertEqual(order.approval_state, "pending")
+        self.assertEqual(self._request(order).group_id, self.group)
