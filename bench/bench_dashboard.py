@@ -23,9 +23,8 @@ import time
 from datetime import date, timedelta
 
 from bench_dunning import _copy
-from common import database_copy, init_odoo, measure, report
+from common import copy_env, init_odoo, measure, report, vacuum_analyze
 
-import odoo
 from odoo import Command
 from odoo.tools import SQL
 
@@ -225,39 +224,20 @@ def _best(env, func, *args):
     return best
 
 
-def _vacuum(dbname):
-    """VACUUM ANALYZE the tables the documents went into, as autovacuum does
-    on a live database (it sets the visibility map that index-only scans
-    need); VACUUM runs outside a transaction."""
-    registry = odoo.modules.registry.Registry(dbname)
-    with registry.cursor() as cr:
-        cr._cnx.autocommit = True
-        for table in TABLES:
-            cr.execute(SQL("VACUUM ANALYZE %s", SQL.identifier(table)))
-        cr._cnx.autocommit = False
-
-
 def bench_dashboard():
     rows = []
-    with database_copy(os.environ["IC_BENCH_DB"], "dashboard") as dbname:
-        registry = odoo.modules.registry.Registry(dbname)
-        with registry.cursor() as cr:
-            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-            env = env(context={"tracking_disable": True})
-            user_id = _user(env).id
-            _measure_all(env, user_id, "as is", rows)
-            start = time.perf_counter()
-            _data(env)
-            cr.commit()
-            print(f"(data generated in {time.perf_counter() - start:.1f} s)")
-            _measure_all(env, user_id, "+ documents, just committed", rows)
-        _vacuum(dbname)
-        with registry.cursor() as cr:
-            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-            _measure_all(env, user_id, "+ documents, vacuumed", rows)
-        # Close the copy's connections, so that it can be dropped.
-        odoo.modules.registry.Registry.delete(dbname)
-        odoo.sql_db.close_db(dbname)
+    with copy_env(os.environ["IC_BENCH_DB"], "dashboard") as env:
+        env = env(context={"tracking_disable": True})
+        user_id = _user(env).id
+        _measure_all(env, user_id, "as is", rows)
+        start = time.perf_counter()
+        _data(env)
+        env.cr.commit()
+        print(f"(data generated in {time.perf_counter() - start:.1f} s)")
+        _measure_all(env, user_id, "+ documents, just committed", rows)
+        vacuum_analyze(env, TABLES)
+        env.invalidate_all()
+        _measure_all(env, user_id, "+ documents, vacuumed", rows)
     report(
         f"Dashboard figures (best of {ROUNDS}, a user with every role)",
         rows,

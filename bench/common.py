@@ -17,7 +17,7 @@ from pathlib import Path
 from statistics import mean, median
 
 import odoo
-from odoo.tools import config
+from odoo.tools import SQL, config
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -45,6 +45,55 @@ def bench_env(dbname=None, plain=False):
             yield env
         finally:
             cr.rollback()
+
+
+@contextlib.contextmanager
+def copy_env(template, suffix):
+    """A superuser environment on a throw-away copy of the database
+    ``template`` (:func:`database_copy`), for the benches that commit as
+    requests do; the copy is closed and dropped after."""
+    with database_copy(template, suffix) as dbname:
+        registry = odoo.modules.registry.Registry(dbname)
+        try:
+            with registry.cursor() as cr:
+                yield odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        finally:
+            # Close the copy's connections, so that it can be dropped.
+            odoo.modules.registry.Registry.delete(dbname)
+            odoo.sql_db.close_db(dbname)
+
+
+def vacuum_analyze(env, tables=()):
+    """Commit, then VACUUM ANALYZE ``tables`` (the whole database when
+    empty), as autovacuum does on a live database: fresh planner statistics
+    and the visibility map that index-only scans need. VACUUM runs outside a
+    transaction."""
+    cr = env.cr
+    cr.commit()
+    cr._cnx.autocommit = True
+    try:
+        if not tables:
+            cr.execute("VACUUM ANALYZE")
+        for table in tables:
+            cr.execute(SQL("VACUUM ANALYZE %s", SQL.identifier(table)))
+    finally:
+        cr._cnx.autocommit = False
+
+
+def measure_request(env, func):
+    """Run func as one request does: the cache empty at the start (see
+    :func:`new_request`), everything flushed and committed at the end (the
+    commit runs the chatter's tracking); return (result, number of SQL
+    queries, seconds), the commit included."""
+    new_request(env)
+    cr = env.cr
+    before = cr.sql_log_count
+    start = time.perf_counter()
+    result = func()
+    env.flush_all()
+    cr.commit()
+    seconds = time.perf_counter() - start
+    return result, cr.sql_log_count - before, seconds
 
 
 def measure(env, func, *args, **kwargs):
