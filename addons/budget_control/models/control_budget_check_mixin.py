@@ -1,6 +1,7 @@
 import math
 
 from odoo import api, fields, models
+from odoo.addons.sales_internal_control.models.control_tools import action_savepoint
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_compare
 from odoo.tools.translate import LazyTranslate
@@ -374,7 +375,9 @@ class ControlBudgetCheckMixin(models.AbstractModel):
         names = ", ".join(documents.mapped("display_name"))
         blocks = []
         try:
-            with self.env.cr.savepoint():
+            # Not cr.savepoint(): the state change being written must keep
+            # its tracking in the chatter (see action_savepoint).
+            with action_savepoint(self.env.cr):
                 result = action()
                 if own_before is False:
                     after = budgets._get_consumption_map()

@@ -82,3 +82,40 @@ class TestBudgetTransition(BudgetCommon):
         order.with_user(manager).action_budget_release("Trade fair")
         order.with_user(manager).button_confirm()
         self.assertEqual(order.state, "purchase")
+
+    def _tracked_states(self, record):
+        """The state changes in the record's chatter (Odoo writes them at
+        the commit: its precommit hooks)."""
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        return (
+            self.env["mail.tracking.value"]
+            .sudo()
+            .search(
+                [
+                    ("mail_message_id.model", "=", record._name),
+                    ("mail_message_id.res_id", "=", record.id),
+                    ("field_id.name", "=", "state"),
+                ]
+            )
+            .mapped(lambda value: (value.old_value_char, value.new_value_char))
+        )
+
+    def test_checked_state_change_is_tracked(self):
+        """The check runs the confirmation in a savepoint inside the state's
+        write: the chatter still records the change, as in plain Odoo."""
+        # The invoicing test base turns the chatter's tracking off.
+        user = self.purchase_user.with_context(
+            tracking_disable=False, mail_notrack=False
+        )
+        po = self._po(300.0).with_env(user.env)
+        # As if created by an earlier request (its commit: a record created
+        # in the same transaction has no tracking).
+        self.assertEqual(self._tracked_states(po), [])
+        po.button_confirm()
+        self.assertEqual(po.state, "purchase")
+        self.assertEqual(self._tracked_states(po), [("RFQ", "Purchase Order")])
+        bill = self._bill(200.0).with_env(user.env)
+        self.assertEqual(self._tracked_states(bill), [])
+        bill.action_post()
+        self.assertEqual(self._tracked_states(bill), [("Draft", "Posted")])

@@ -1,6 +1,7 @@
 """Small checks and SQL pieces shared by the internal-control addons (no
 model here)."""
 
+import contextlib
 import math
 
 from odoo.exceptions import ValidationError
@@ -140,3 +141,23 @@ def replace_query_function(cr, name, params, returns, query):
             body,
         )
     )
+
+
+@contextlib.contextmanager
+def action_savepoint(cr):
+    """Odoo's savepoint (``cr.savepoint()``) without running the precommit
+    hooks on entry, for a control that runs a document's action in a
+    savepoint from inside the document's ``write`` (its state change):
+    entering Odoo's flushing savepoint finalizes the chatter's tracking that
+    ``mail.thread.write`` prepared before the control, when the state is not
+    written yet, and the change would never be tracked. As Odoo's, it
+    flushes on entry and on release, and clears the transaction's cache and
+    hooks when it rolls back."""
+    cr.transaction.flush()
+    try:
+        with cr.savepoint(flush=False):
+            yield
+            cr.transaction.flush()
+    except Exception:
+        cr.clear()
+        raise
