@@ -1,6 +1,7 @@
 """Helpers for the benchmarks: an Odoo environment on the bench database, a
-query counter, and a printer. Every benchmark runs in one transaction that is
-rolled back at the end, so the bench database is never changed.
+query counter, and a printer. A benchmark runs in one transaction that is
+rolled back at the end, or, when it commits as requests do, in a throw-away
+copy of the database (copy_env): the bench databases are never changed.
 
 Run through `make bench` (scripts/bench.sh), which prepares the databases and
 sets IC_BENCH_DB, IC_BENCH_PLAIN_DB, IC_ADDONS_PATH and ODOO_SRC.
