@@ -34,9 +34,11 @@ def _server_tracebacks(*paths):
 def odoo_server(tmp_path_factory):
     """Start odoo-bin on a free port against the test database; yield its URL.
 
-    Yields {"url", "db", "workers", "websocket_url"}: /websocket is served by
-    the gevent process on its own port in prefork mode, on the HTTP port in
-    threaded mode. Fails the session if the server logged a traceback.
+    Yields {"url", "db", "workers", "websocket_url", "log"}: /websocket is
+    served by the gevent process on its own port in prefork mode, on the
+    HTTP port in threaded mode; the log (a path) has Odoo's retries of
+    serialization failures. Fails the session if the server logged a
+    traceback.
     """
     db = os.environ.get("IC_TEST_DB")
     if not db:
@@ -52,12 +54,15 @@ def odoo_server(tmp_path_factory):
             os.environ.get("IC_DATA_DIR", str(ROOT / ".odoo-data")),
             workers=workers,
             python=os.environ.get("IC_PYTHON", sys.executable),
+            # Odoo's retries of serialization failures, counted by tests.
+            extra_args=("--log-handler=odoo.service.model:INFO",),
         ) as server:
             yield {
                 "url": server["url"],
                 "db": db,
                 "workers": workers,
                 "websocket_url": server["websocket_url"],
+                "log": server["log"],
             }
     except RuntimeError as error:  # the server did not start
         pytest.fail(str(error))

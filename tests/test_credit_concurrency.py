@@ -130,3 +130,65 @@ def test_concurrent_confirmations_respect_the_limit(odoo_server):
         ],
     )
     assert blocked == 1
+
+
+CLIENTS = 6
+ORDERS_PER_CLIENT = 3
+
+
+def test_one_customer_many_clients_take_turns(odoo_server):
+    """Six clients confirm orders of one customer at once: every request
+    completes, and a confirmation that lost the customer's lock is run again
+    once only (it waits for its turn before its snapshot)."""
+    url, db, log = odoo_server["url"], odoo_server["db"], odoo_server["log"]
+    common = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common")
+    admin_uid = common.authenticate(db, "admin", "admin", {})
+    admin = _rpc(url, db, admin_uid, "admin")
+    stamp = str(time.time_ns())
+    customer_id = admin(
+        "res.partner",
+        "create",
+        {"name": f"Busy Customer {stamp}", "is_company": True, "credit_limit": 1e9},
+    )
+    product_id = admin(
+        "product.product",
+        "create",
+        {"name": f"Busy Product {stamp}", "type": "consu", "taxes_id": [(5, 0, 0)]},
+    )
+    line = {"product_id": product_id, "price_unit": 10.0, "tax_id": [(5, 0, 0)]}
+    order_ids = [
+        admin(
+            "sale.order",
+            "create",
+            {"partner_id": customer_id, "order_line": [(0, 0, line)]},
+        )
+        for _index in range(CLIENTS * ORDERS_PER_CLIENT)
+    ]
+    before = log.read_text(errors="replace") if log.exists() else ""
+    barrier = threading.Barrier(CLIENTS)
+    errors = []
+
+    def confirm(ids):
+        call = _rpc(url, db, admin_uid, "admin")  # a connection of its own
+        barrier.wait()
+        for order_id in ids:
+            try:
+                call("sale.order", "action_confirm", [order_id])
+            except xmlrpc.client.Fault as fault:
+                errors.append(fault.faultString)
+
+    threads = [
+        threading.Thread(target=confirm, args=(order_ids[i::CLIENTS],))
+        for i in range(CLIENTS)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+
+    assert not errors, errors[:2]
+    states = admin("sale.order", "read", order_ids, fields=["state"])
+    assert {order["state"] for order in states} == {"sale"}
+    retries = log.read_text(errors="replace")[len(before) :]
+    # Odoo logs "4 tries left" at a first retry, "3 tries left" at a second.
+    assert "3 tries left" not in retries, retries[-2000:]

@@ -1,5 +1,7 @@
 import json
 
+import psycopg2.errors
+
 from odoo import SUPERUSER_ID, api, fields, models, tools
 from odoo.addons.sales_internal_control.models.control_tools import (
     check_finite,
@@ -9,6 +11,7 @@ from odoo.addons.sales_internal_control.models.control_tools import (
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_amount
 
+from . import credit_queue
 from .credit_open_items import open_age_totals_query, open_totals_query
 
 CREDIT_GRADES = [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")]
@@ -441,16 +444,23 @@ class ResPartner(models.Model):
         partners = self.sudo().with_company(company)
         # Pending changes of the documents counted in the exposure.
         self.env.flush_all()
-        rows = self.env.execute_query(
-            SQL(
-                "SELECT * FROM %s(%s::int[], %s, %s::date, %s::jsonb)",
-                SQL.identifier(self._CREDIT_CHECK_FUNCTION),
-                sorted(set(partner_ids)),
-                company.id,
-                self._credit_today(),
-                json.dumps(partners._credit_check_fallbacks()),
+        try:
+            rows = self.env.execute_query(
+                SQL(
+                    "SELECT * FROM %s(%s::int[], %s, %s::date, %s::jsonb, %s)",
+                    SQL.identifier(self._CREDIT_CHECK_FUNCTION),
+                    sorted(set(partner_ids)),
+                    company.id,
+                    self._credit_today(),
+                    json.dumps(partners._credit_check_fallbacks()),
+                    credit_queue.may_take_turns(self.env.cr, partner_ids),
+                )
             )
-        )
+        except psycopg2.errors.SerializationFailure:
+            # Another confirmation of the customer committed first: Odoo
+            # runs the request again, which then takes its turn.
+            credit_queue.lost(self.env.cr, partner_ids)
+            raise
         commercial, partner_rows, grades, exposure_rows = {}, {}, set(), []
         for bucket, pid, amount, overdue, extra in rows:
             if bucket == "contact":
@@ -575,6 +585,7 @@ class ResPartner(models.Model):
                 ("p_company_id", "int"),
                 ("p_today", "date"),
                 ("p_fallbacks", "jsonb"),
+                ("p_turns", "boolean"),
             ],
             [
                 ("r_bucket", "text"),
@@ -588,6 +599,19 @@ class ResPartner(models.Model):
                 SQL("p_company_id"),
                 SQL("p_today"),
                 SQL("p_fallbacks"),
+            ),
+            # Each customer's turn first (credit_queue), in the order of
+            # their ids, when the transaction may still take turns.
+            prologue=SQL(
+                """
+                PERFORM pg_advisory_xact_lock(%s, c.id)
+                   FROM (SELECT DISTINCT commercial_partner_id AS id
+                           FROM res_partner
+                          WHERE id = ANY(p_partner_ids)
+                       ORDER BY 1) c
+                  WHERE p_turns
+                """,
+                credit_queue.ADVISORY_NAMESPACE,
             ),
         )
         return result

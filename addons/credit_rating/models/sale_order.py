@@ -3,6 +3,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_amount
 from odoo.tools.translate import LazyTranslate
 
+from . import credit_queue
+
 _lt = LazyTranslate(__name__)
 
 
@@ -48,7 +50,15 @@ class SaleOrder(models.Model):
             user=self.env.user.name,
         )
 
+    def action_confirm(self):
+        # First, before the request's first statement: a retried
+        # confirmation that lost the customer's lock takes its turn.
+        credit_queue.take_turn(self.env.cr)
+        return super().action_confirm()
+
     def write(self, vals):
+        if vals.get("state") == "sale":
+            credit_queue.take_turn(self.env.cr)  # as action_confirm
         if any(
             vals.get(name) and any(order[name].id != vals[name] for order in self)
             for name in ("partner_id", "currency_id", "company_id")

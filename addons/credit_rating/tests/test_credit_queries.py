@@ -1,4 +1,6 @@
 from odoo import fields
+from odoo.addons.credit_rating.models import credit_queue
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import CreditCommon
@@ -85,3 +87,37 @@ class TestCreditQueries(CreditCommon):
             result = partner._credit_evaluate(10.0, data=data[partner.id])
         self.assertTrue(result["allowed"])
         self.assertAlmostEqual(result["available"], 700.0)
+
+    def _turns_held(self):
+        """The customers' advisory locks of credit_queue this transaction holds."""
+        self.env.cr.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+            "AND pid = pg_backend_pid() AND classid = %s",
+            (credit_queue.ADVISORY_NAMESPACE,),
+        )
+        return self.env.cr.fetchone()[0]
+
+    def test_turns_bounded_per_transaction(self):
+        """A check takes its customers' turns (one advisory lock each, till
+        the transaction ends), up to TURNS_PER_TRANSACTION customers in a
+        transaction: a batch of thousands never fills PostgreSQL's lock
+        table, and is checked all the same."""
+        held = self._turns_held()
+        self._order(amount=10.0).action_confirm()
+        self.assertEqual(self._turns_held(), held + 1)
+        count = credit_queue.TURNS_PER_TRANSACTION + 5
+        customers = self.env["res.partner"].create(
+            [
+                {"name": f"Batch Customer {i}", "credit_limit": 100.0}
+                for i in range(count)
+            ]
+        )
+        orders = self.env["sale.order"].concat(
+            *(self._order(partner=customer, amount=10.0) for customer in customers)
+        )
+        orders.action_confirm()
+        self.assertEqual(set(orders.mapped("state")), {"sale"})
+        self.assertEqual(self._turns_held(), held + 1)
+        # over the limit, still refused without the turns
+        with self.assertRaises(UserError):
+            self._order(partner=customers[0], amount=95.0).action_confirm()

@@ -102,17 +102,18 @@ def open_lines_sql(where):
     )
 
 
-def replace_query_function(cr, name, params, returns, query):
+def replace_query_function(cr, name, params, returns, query, prologue=None):
     """(Re)create the PL/pgSQL function ``name`` that returns the rows of
-    ``query`` (SQL written with the parameter names of ``params``).
+    ``query`` (SQL written with the parameter names of ``params``), after
+    the statements of ``prologue`` (SQL, e.g. ``PERFORM`` of locks).
 
     A control's statement run at every confirmation is planned again each
     time it is sent as text; in a function, PostgreSQL keeps its plan for
     the session (Odoo's pooled connections). A session-level ``PREPARE``
     would do the same but breaks behind a transaction-pooling connection
     pooler. Called from a model's ``init()`` (install and update); the old
-    function is dropped first, as ``CREATE OR REPLACE`` cannot change the
-    result columns.
+    function is dropped first (whatever its parameters), as ``CREATE OR
+    REPLACE`` cannot change the result columns.
 
     :param params: ``[(name, type)]`` of the parameters
     :param returns: ``[(name, type)]`` of the result columns (names other
@@ -122,13 +123,17 @@ def replace_query_function(cr, name, params, returns, query):
     def columns(pairs):
         return SQL(", ").join(SQL("%s %s", SQL.identifier(n), SQL(t)) for n, t in pairs)
 
-    signature = SQL(", ").join(SQL(t) for _n, t in params)
-    cr.execute(SQL("DROP FUNCTION IF EXISTS %s(%s)", SQL.identifier(name), signature))
+    drop_query_function(cr, name)
+
+    def text(sql):
+        return cr.mogrify(sql.code, sql.params).decode()
+
     body = "\n".join(
         (
             "#variable_conflict use_column",
             "BEGIN",
-            "RETURN QUERY %s;" % cr.mogrify(query.code, query.params).decode(),
+            "%s;" % text(prologue) if prologue else "",
+            "RETURN QUERY %s;" % text(query),
             "END",
         )
     )
@@ -141,6 +146,19 @@ def replace_query_function(cr, name, params, returns, query):
             body,
         )
     )
+
+
+def drop_query_function(cr, name):
+    """Drop the functions called ``name`` (of :func:`replace_query_function`),
+    whatever their parameters: at an update, and in an uninstall hook."""
+    cr.execute(
+        SQL(
+            "SELECT oid::regprocedure::text FROM pg_proc WHERE proname = %s",
+            name,
+        )
+    )
+    for (signature,) in cr.fetchall():
+        cr.execute(SQL("DROP FUNCTION IF EXISTS %s", SQL(signature)))
 
 
 @contextlib.contextmanager
