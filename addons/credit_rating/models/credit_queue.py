@@ -46,6 +46,11 @@ _LOST = {}
 # A lost turn older than Odoo's back-off (2 + 4 + 8 + 16 s) is not a retry.
 _TURN_SECONDS = 40.0
 TURNS_PER_TRANSACTION = 20
+# The longest wait for a turn (PostgreSQL's lock_timeout): a turn is held
+# for one request; one held longer (its connection stuck, or stranded behind
+# a connection pooler in transaction mode, where session-level locks do not
+# work: run the pooler in session mode) is passed after that.
+TURN_WAIT = "5s"
 
 
 def _connection(cr):
@@ -117,11 +122,21 @@ def take_turn(cr):
         idle = cnx.get_transaction_status() == TRANSACTION_STATUS_IDLE
         with cnx.cursor() as raw:
             raw.execute(
-                "SELECT pg_advisory_unlock(%s, c) FROM unnest(%s) c",
+                "SELECT c, pg_advisory_unlock(%s, c) FROM unnest(%s) c",
                 (ADVISORY_NAMESPACE, held),
             )
+            stranded = [c for c, unlocked in raw.fetchall() if not unlocked]
         if idle:
             cnx.rollback()
+        if stranded:
+            _logger.warning(
+                "The turns of customers %s were taken on another database "
+                "session than the one giving them back: is a connection pooler "
+                "in transaction mode between Odoo and PostgreSQL? Use session "
+                "mode. Other confirmations of these customers wait %s for them.",
+                stranded,
+                TURN_WAIT,
+            )
 
     cr.postcommit.add(release)
     cr.postrollback.add(release)
@@ -134,8 +149,9 @@ def _wait_for_turn(cnx, partner_ids):
     be free, in a transaction of its own that ends here; return their ids."""
     with cnx.cursor() as raw:
         # READ COMMITTED: waiting for the row does not fail when its holder
-        # commits.
+        # commits; no turn is waited for longer than TURN_WAIT.
         raw.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        raw.execute("SET LOCAL lock_timeout = %s", (TURN_WAIT,))
         raw.execute(
             """
             SELECT c.id, pg_advisory_lock(%s, c.id)

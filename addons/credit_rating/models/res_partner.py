@@ -601,17 +601,28 @@ class ResPartner(models.Model):
                 SQL("p_fallbacks"),
             ),
             # Each customer's turn first (credit_queue), in the order of
-            # their ids, when the transaction may still take turns.
+            # their ids, when the transaction may still take turns; waited
+            # for TURN_WAIT at most (a turn held longer, e.g. stranded on a
+            # pooler's connection, is passed: the row lock still holds).
             prologue=SQL(
                 """
-                PERFORM pg_advisory_xact_lock(%s, c.id)
-                   FROM (SELECT DISTINCT commercial_partner_id AS id
-                           FROM res_partner
-                          WHERE id = ANY(p_partner_ids)
-                       ORDER BY 1) c
-                  WHERE p_turns
+                DECLARE
+                    previous_timeout text := current_setting('lock_timeout');
+                BEGIN
+                    PERFORM set_config('lock_timeout', %(wait)s, true);
+                    PERFORM pg_advisory_xact_lock(%(ns)s, c.id)
+                       FROM (SELECT DISTINCT commercial_partner_id AS id
+                               FROM res_partner
+                              WHERE id = ANY(p_partner_ids)
+                           ORDER BY 1) c
+                      WHERE p_turns;
+                    PERFORM set_config('lock_timeout', previous_timeout, true);
+                EXCEPTION WHEN lock_not_available THEN
+                    NULL;
+                END
                 """,
-                credit_queue.ADVISORY_NAMESPACE,
+                wait=credit_queue.TURN_WAIT,
+                ns=credit_queue.ADVISORY_NAMESPACE,
             ),
         )
         return result

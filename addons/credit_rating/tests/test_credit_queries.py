@@ -1,4 +1,4 @@
-from odoo import fields
+from odoo import fields, sql_db
 from odoo.addons.credit_rating.models import credit_queue
 from odoo.exceptions import UserError
 from odoo.tests import tagged
@@ -121,3 +121,26 @@ class TestCreditQueries(CreditCommon):
         # over the limit, still refused without the turns
         with self.assertRaises(UserError):
             self._order(partner=customers[0], amount=95.0).action_confirm()
+
+    def test_stranded_turn_is_passed(self):
+        """A customer's turn held by another database session for longer than
+        TURN_WAIT (its connection stuck, or a pooler in transaction mode)
+        delays the check by that much, never blocks it; the check is as
+        exact, and the transaction's own lock timeout is left as it was."""
+        self.env.cr.execute("SHOW lock_timeout")
+        timeout = self.env.cr.fetchone()[0]
+        order = self._order(amount=10.0)
+        with sql_db.db_connect(self.env.cr.dbname).cursor() as other:
+            other.execute(
+                "SELECT pg_advisory_lock(%s, %s)",
+                (credit_queue.ADVISORY_NAMESPACE, self.customer.id),
+            )
+            try:
+                order.action_confirm()
+            finally:
+                other.execute("SELECT pg_advisory_unlock_all()")
+        self.assertEqual(order.state, "sale")
+        self.env.cr.execute("SHOW lock_timeout")
+        self.assertEqual(self.env.cr.fetchone()[0], timeout)
+        with self.assertRaises(UserError):
+            self._order(amount=995.0).action_confirm()
