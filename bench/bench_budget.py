@@ -25,11 +25,11 @@ import sys
 from common import (
     SIDE_BY_SIDE_HEADERS,
     bench_env,
+    confirm_as_requests,
     copy_env,
     init_odoo,
     load_average,
     measure,
-    measure_request,
     report,
     side_by_side,
     vacuum_analyze,
@@ -262,18 +262,15 @@ class _Side:
     def sample(self):
         """Seconds per confirmation of ``SAMPLE`` orders confirmed one by
         one, one per request (created and committed beforehand, not
-        measured; see :func:`common.measure_request`)."""
-        env = self.env
+        measured; see :func:`common.confirm_as_requests`)."""
         orders = self._orders(SAMPLE)
-        env.cr.commit()
-        seconds = 0.0
-        for order in orders:
-            _result, queries, order_seconds = measure_request(env, order.button_confirm)
-            assert order.state == "purchase", order.state
-            self.queries.append(queries)
-            seconds += order_seconds
+        self.env.cr.commit()
+        seconds, queries = confirm_as_requests(
+            self.env, orders, "button_confirm", "purchase"
+        )
+        self.queries += queries
         self.done += SAMPLE
-        return seconds / SAMPLE
+        return seconds
 
 
 def bench_confirm_history():

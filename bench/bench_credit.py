@@ -22,11 +22,11 @@ from datetime import date, timedelta
 from common import (
     SIDE_BY_SIDE_HEADERS,
     bench_env,
+    confirm_as_requests,
     copy_env,
     init_odoo,
     load_average,
     measure,
-    measure_request,
     report,
     side_by_side,
     vacuum_analyze,
@@ -192,16 +192,13 @@ class _Side:
 
     def sample(self):
         """Seconds per confirmation of the next ``SAMPLE`` orders, one by
-        one as requests do (:func:`common.measure_request`)."""
-        env = self.env
+        one as requests do (:func:`common.confirm_as_requests`)."""
         orders, self.orders = self.orders[:SAMPLE], self.orders[SAMPLE:]
-        seconds = 0.0
-        for order in orders:
-            _result, queries, order_seconds = measure_request(env, order.action_confirm)
-            assert order.state == "sale", order.state
-            self.queries.append(queries)
-            seconds += order_seconds
-        return seconds / len(orders)
+        seconds, queries = confirm_as_requests(
+            self.env, orders, "action_confirm", "sale"
+        )
+        self.queries += queries
+        return seconds
 
 
 def bench_confirmations():

@@ -81,20 +81,25 @@ def vacuum_analyze(env, tables=()):
         cr._cnx.autocommit = False
 
 
-def measure_request(env, func):
-    """Run func as one request does: the cache empty at the start (see
-    :func:`new_request`), everything flushed and committed at the end (the
-    commit runs the chatter's tracking); return (result, number of SQL
-    queries, seconds), the commit included."""
-    new_request(env)
+def confirm_as_requests(env, documents, action, state):
+    """Run the method ``action`` of each of ``documents`` as one request
+    does: the cache empty at the start (see :func:`new_request`), everything
+    flushed and committed at the end (the commit runs the chatter's
+    tracking); each must reach ``state``. Return (seconds per document, the
+    number of SQL queries of each), the commit included."""
     cr = env.cr
-    before = cr.sql_log_count
-    start = time.perf_counter()
-    result = func()
-    env.flush_all()
-    cr.commit()
-    seconds = time.perf_counter() - start
-    return result, cr.sql_log_count - before, seconds
+    seconds, queries = 0.0, []
+    for document in documents:
+        new_request(env)
+        before = cr.sql_log_count
+        start = time.perf_counter()
+        getattr(document, action)()
+        env.flush_all()
+        cr.commit()
+        seconds += time.perf_counter() - start
+        queries.append(cr.sql_log_count - before)
+        assert document.state == state, (document, document.state)
+    return seconds / len(documents), queries
 
 
 def measure(env, func, *args, **kwargs):
