@@ -6,6 +6,8 @@ import threading
 import uuid
 import xmlrpc.client
 
+import psycopg2
+
 
 def _connect(server, login, password):
     url, db = server["url"], server["db"]
@@ -174,3 +176,83 @@ def test_two_orders_at_once_never_pass_red_together(odoo_server):
         ],
     )
     assert logs == 1
+
+
+def _stored_totals(db, budget_id):
+    """The budget's stored ``(actual, committed)`` in control_budget_total
+    (None while unknown), read on a connection of its own."""
+    connection = psycopg2.connect(dbname=db)
+    try:
+        with connection.cursor() as cr:
+            cr.execute(
+                "SELECT actual, committed FROM control_budget_total "
+                "WHERE budget_id = %s",
+                [budget_id],
+            )
+            actual, committed = cr.fetchone()
+    finally:
+        connection.close()
+    return None if actual is None else (float(actual), float(committed))
+
+
+def test_stored_totals_hold_the_limit(odoo_server):
+    """On committed data the check stores the budget's figures (its first
+    check after the budget was confirmed trusts the row, the second stores
+    them), then reads them: two orders at once still never pass red
+    together, and the stored figures stay those of the definition."""
+    admin = _connect(odoo_server, "admin", "admin")
+    tag = uuid.uuid4().hex[:8]
+    company_id = admin("res.users", "read", [2], fields=["company_id"])[0][
+        "company_id"
+    ][0]
+    budget_id, account_id, vendor_id, product_id = _budget_setup(admin, tag, company_id)
+    small = dict(_order_vals(company_id, vendor_id, product_id, account_id))
+    small["order_line"] = [(0, 0, dict(small["order_line"][0][2], price_unit=50.0))]
+    assert _stored_totals(odoo_server["db"], budget_id) is None
+    for _index in range(2):
+        admin(
+            "purchase.order",
+            "button_confirm",
+            [admin("purchase.order", "create", small)],
+        )
+    assert _stored_totals(odoo_server["db"], budget_id) == (0.0, 100.0)
+
+    order_ids = [
+        admin(
+            "purchase.order",
+            "create",
+            _order_vals(company_id, vendor_id, product_id, account_id),
+        )
+        for _index in range(2)
+    ]
+    barrier = threading.Barrier(2)
+    outcomes = {}
+
+    def confirm(order_id):
+        call = _connect(odoo_server, "admin", "admin")
+        barrier.wait()
+        try:
+            call("purchase.order", "button_confirm", [order_id])
+            outcomes[order_id] = "confirmed"
+        except xmlrpc.client.Fault as fault:
+            outcomes[order_id] = fault.faultString
+
+    threads = [threading.Thread(target=confirm, args=(oid,)) for oid in order_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(outcomes.values()).count("confirmed") == 1, outcomes
+    blocked = [oid for oid, result in outcomes.items() if result != "confirmed"]
+    assert f"Budget {tag}" in outcomes[blocked[0]]
+    budget = admin(
+        "control.budget",
+        "read",
+        [budget_id],
+        fields=["actual_amount", "committed_amount"],
+    )[0]
+    assert budget["committed_amount"] == 700.0
+    assert _stored_totals(odoo_server["db"], budget_id) == (
+        budget["actual_amount"],
+        budget["committed_amount"],
+    )

@@ -4,9 +4,6 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.addons.sales_internal_control.models.control_tools import (
-    replace_query_function,
-)
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
@@ -660,7 +657,7 @@ class ControlBudget(models.Model):
         return {budget_id: data.get(budget_id, (0.0, 0.0)) for budget_id in budgets.ids}
 
     @api.model
-    def _consumption_sql(self, items=None):
+    def _consumption_sql(self, items=None, lines=None):
         """The one definition of a budget's actual and committed amounts.
 
         Returns a dict of SQL pieces, each correlated to a row ``budget`` of
@@ -696,7 +693,10 @@ class ControlBudget(models.Model):
           actuals and is never counted twice.
 
         ``items`` names the relation the actuals read as ``aml`` (default
-        ``account_move_line aml``): :meth:`_consumption_query` gives its
+        ``account_move_line aml``), ``lines`` the one the commitments read
+        as ``pol`` (default ``purchase_order_line pol``; the budget totals'
+        triggers give the rows a statement changed, see
+        control_budget_total.py): :meth:`_consumption_query` gives its
         ``budget_items``, the posted journal items carrying one of the
         budgets' accounts in their companies and within their periods, found
         through Odoo's index on the distribution's keys and the date index
@@ -762,7 +762,7 @@ class ControlBudget(models.Model):
                        * GREATEST(COALESCE((pol.analytic_distribution
                                   ->> budget.analytic_account_id::text)::numeric,
                                   0), 0) / 100 AS amount
-                  FROM purchase_order_line pol
+                  FROM %(lines)s
                  WHERE pol.budget_analytic_id = budget.analytic_account_id
                    AND pol.company_id = budget.company_id
                    AND pol.budget_date >= period.date_start
@@ -771,7 +771,7 @@ class ControlBudget(models.Model):
              UNION ALL
                 SELECT pol.id AS line_id,
                        pol.budget_committed_amount * %(share)s AS amount
-                  FROM purchase_order_line pol
+                  FROM %(lines)s
             CROSS JOIN LATERAL jsonb_each_text(pol.analytic_distribution)
                        AS dist(key, value)
                  WHERE pol.budget_analytic_id = 0
@@ -784,47 +784,24 @@ class ControlBudget(models.Model):
                    AND %(names_account)s
                 """,
                 share=share,
+                lines=lines or SQL("purchase_order_line pol"),
                 names_account=names_account,
                 accounts=pol._query_analytic_accounts("pol"),
             ),
         }
 
     @api.model
-    def _consumption_query(self, where, lock=False):
+    def _consumption_query(self, where):
         """Rows ``(budget id, actual, committed, date_start, date_stop,
         analytic account id, company id, planned amount, last notified
-        level)`` of the budgets matching ``where`` (on ``budget``); with
-        ``lock``, the budgets are rewritten first in the same statement (see
-        ``control.log._lock_for_check``): a second transaction checking them
-        waits, then fails to serialize and is retried by Odoo; the rows then
-        end with the rounding of the company's currency (the check compares
-        the figures without reading the currency)."""
+        level)`` of the budgets matching ``where`` (on ``budget``), measured
+        over their journal items and purchase lines (the check reads the
+        same figures kept up to date in ``control_budget_total``, see
+        control_budget_total.py)."""
         parts = self._consumption_sql(items=SQL("budget_items aml"))
-        if lock:
-            head = SQL(
-                """
-                locked AS (
-                    UPDATE control_budget budget
-                       SET write_date = budget.write_date
-                     WHERE %(where)s
-                 RETURNING budget.id
-                ),""",
-                where=where,
-            )
-            where = SQL("budget.id IN (SELECT id FROM locked)")
-            rounding = SQL(
-                """,
-                   (SELECT currency.rounding
-                      FROM res_company company
-                      JOIN res_currency currency
-                        ON currency.id = company.currency_id
-                     WHERE company.id = budget.company_id)"""
-            )
-        else:
-            head = rounding = SQL()
         return SQL(
             """
-            WITH %(head)s budget AS MATERIALIZED (
+            WITH budget AS MATERIALIZED (
                 SELECT budget.*, period.date_start, period.date_stop
                   FROM control_budget budget
             CROSS JOIN LATERAL (%(period)s) period
@@ -844,7 +821,7 @@ class ControlBudget(models.Model):
             SELECT budget.id, actual.amount, committed.amount,
                    budget.date_start, budget.date_stop,
                    budget.analytic_account_id, budget.company_id,
-                   budget.amount, budget.last_alert_level%(rounding)s
+                   budget.amount, budget.last_alert_level
               FROM budget
         CROSS JOIN LATERAL (SELECT budget.date_start, budget.date_stop) period
          LEFT JOIN LATERAL (SELECT SUM(rows.amount) AS amount
@@ -852,61 +829,11 @@ class ControlBudget(models.Model):
          LEFT JOIN LATERAL (SELECT SUM(rows.amount) AS amount
                               FROM (%(committed_rows)s) rows) committed ON TRUE
             """,
-            head=head,
-            rounding=rounding,
             where=where,
             accounts=self.env["account.move.line"]._query_analytic_accounts("aml"),
             period=parts["period"],
             actual_rows=parts["actual_rows"],
             committed_rows=parts["committed_rows"],
-        )
-
-    # The budget check's statement (lock and measure, see
-    # control.budget.check.mixin._budget_lock_and_measure) as a PL/pgSQL
-    # function (control_tools.replace_query_function): sent as text, it was
-    # planned again at every confirmation (about 1.5 ms of the 2 to 3 it
-    # took). Its body is _consumption_query itself, written when the module
-    # is installed or updated.
-    _LOCK_FUNCTION = "control_budget_lock_and_measure"
-
-    def init(self):
-        result = super().init()
-        replace_query_function(
-            self.env.cr,
-            self._LOCK_FUNCTION,
-            [("p_account_ids", "int[]"), ("p_company_ids", "int[]")],
-            [
-                ("r_budget_id", "int"),
-                ("r_actual", "numeric"),
-                ("r_committed", "double precision"),
-                ("r_date_start", "timestamp"),
-                ("r_date_stop", "timestamp"),
-                ("r_account_id", "int"),
-                ("r_company_id", "int"),
-                ("r_amount", "numeric"),
-                ("r_last_alert_level", "varchar"),
-                ("r_rounding", "numeric"),
-            ],
-            self._consumption_query(
-                SQL(
-                    "budget.state = 'confirmed' "
-                    "AND budget.analytic_account_id = ANY(p_account_ids) "
-                    "AND budget.company_id = ANY(p_company_ids)"
-                ),
-                lock=True,
-            ),
-        )
-        return result
-
-    @api.model
-    def _lock_and_measure_query(self, account_ids, company_ids):
-        """The statement that locks and measures the confirmed budgets of
-        ``company_ids`` on ``account_ids``: rows of :meth:`_consumption_query`."""
-        return SQL(
-            "SELECT * FROM %s(%s::int[], %s::int[])",
-            SQL.identifier(self._LOCK_FUNCTION),
-            sorted(account_ids),
-            sorted(company_ids),
         )
 
     def _get_committed_line_ids(self):

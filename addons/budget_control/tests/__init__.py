@@ -8,3 +8,4 @@ from . import test_budget_nested
 from . import test_budget_payment_hold
 from . import test_dashboard_budget
 from . import test_budget_performance
+from . import test_budget_totals

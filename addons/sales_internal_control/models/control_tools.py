@@ -102,7 +102,7 @@ def open_lines_sql(where):
     )
 
 
-def replace_query_function(cr, name, params, returns, query, prologue=None):
+def replace_query_function(cr, name, params, returns, query, prologue=None, declare=()):
     """(Re)create the PL/pgSQL function ``name`` that returns the rows of
     ``query`` (SQL written with the parameter names of ``params``), after
     the statements of ``prologue`` (SQL, e.g. ``PERFORM`` of locks).
@@ -118,7 +118,21 @@ def replace_query_function(cr, name, params, returns, query, prologue=None):
     :param params: ``[(name, type)]`` of the parameters
     :param returns: ``[(name, type)]`` of the result columns (names other
         than the columns of the query's tables)
+    :param declare: ``[(name, type)]`` of the prologue's variables
     """
+    statements = [prologue] if prologue else []
+    statements.append(SQL("RETURN QUERY %s", query))
+    replace_plpgsql_function(cr, name, params, returns, statements, declare)
+
+
+def replace_plpgsql_function(cr, name, params, returns, statements, declare=()):
+    """(Re)create the PL/pgSQL function ``name`` whose body runs
+    ``statements`` (SQL, each one PL/pgSQL statement without its ``;``),
+    with the variables ``declare`` (``[(name, type)]``); see
+    :func:`replace_query_function`. ``returns``: ``[(name, type)]`` of the
+    result columns (``RETURNS TABLE``), or a type such as ``"trigger"``.
+    Its parameters are ``params`` (``[(name, type)]``). The old function
+    is dropped first, with the triggers that call it (``CASCADE``)."""
 
     def columns(pairs):
         return SQL(", ").join(SQL("%s %s", SQL.identifier(n), SQL(t)) for n, t in pairs)
@@ -128,29 +142,33 @@ def replace_query_function(cr, name, params, returns, query, prologue=None):
     def text(sql):
         return cr.mogrify(sql.code, sql.params).decode()
 
-    body = "\n".join(
-        (
-            "#variable_conflict use_column",
-            "BEGIN",
-            "%s;" % text(prologue) if prologue else "",
-            "RETURN QUERY %s;" % text(query),
-            "END",
-        )
+    lines = ["#variable_conflict use_column"]
+    if declare:
+        lines.append("DECLARE")
+        lines += ["%s %s;" % (n, t) for n, t in declare]
+    lines.append("BEGIN")
+    lines += ["%s;" % text(statement) for statement in statements]
+    lines.append("END")
+    result = (
+        SQL(returns)
+        if isinstance(returns, str)
+        else SQL("TABLE (%s)", columns(returns))
     )
     cr.execute(
         SQL(
-            "CREATE FUNCTION %s(%s) RETURNS TABLE (%s) LANGUAGE plpgsql VOLATILE AS %s",
+            "CREATE FUNCTION %s(%s) RETURNS %s LANGUAGE plpgsql VOLATILE AS %s",
             SQL.identifier(name),
             columns(params),
-            columns(returns),
-            body,
+            result,
+            "\n".join(lines),
         )
     )
 
 
 def drop_query_function(cr, name):
-    """Drop the functions called ``name`` (of :func:`replace_query_function`),
-    whatever their parameters: at an update, and in an uninstall hook."""
+    """Drop the functions called ``name`` (of :func:`replace_query_function`
+    and :func:`replace_plpgsql_function`), whatever their parameters, with
+    the triggers that call them: at an update, and in an uninstall hook."""
     cr.execute(
         SQL(
             "SELECT oid::regprocedure::text FROM pg_proc WHERE proname = %s",
@@ -158,7 +176,7 @@ def drop_query_function(cr, name):
         )
     )
     for (signature,) in cr.fetchall():
-        cr.execute(SQL("DROP FUNCTION IF EXISTS %s", SQL(signature)))
+        cr.execute(SQL("DROP FUNCTION IF EXISTS %s CASCADE", SQL(signature)))
 
 
 @contextlib.contextmanager
