@@ -15,6 +15,11 @@
    change (submission, then the budget manager's approval that applies it),
    on an account with 1 budget (the year) against 13 (the year and its 12
    months); the number of queries must not change.
+5. Confirming a purchase order on a budget whose account carries 100, then
+   20,000 committed purchase lines, one order per request with a commit
+   each (on a throw-away copy of the database): queries and milliseconds
+   of the confirmation, and of measuring the budget's figures by the
+   definition (what the check did before it read control_budget_total).
 
 Everything else is rolled back.
 """
@@ -363,7 +368,75 @@ def bench_nested():
     )
 
 
-BENCHES = (bench_check_scaling, bench_confirm_many, bench_confirm_history, bench_nested)
+def _copy_lines(env, line, count):
+    """``count`` copies of the purchase line ``line`` (of a confirmed order)
+    in one statement, as a large history."""
+    env.flush_all()
+    env.cr.execute(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_name = 'purchase_order_line' AND column_name <> 'id'"
+    )
+    column_list = SQL(", ").join(
+        SQL.identifier(column) for (column,) in env.cr.fetchall()
+    )
+    env.cr.execute(
+        SQL(
+            """
+            INSERT INTO purchase_order_line (%(columns)s)
+            SELECT %(columns)s
+              FROM purchase_order_line, generate_series(1, %(count)s)
+             WHERE id = %(line_id)s
+            """,
+            columns=column_list,
+            count=count,
+            line_id=line.id,
+        )
+    )
+    env.invalidate_all()
+
+
+def bench_committed_scaling():
+    print(f"\nload average at start: {load_average()}")
+    rows = []
+    with copy_env(os.environ["IC_BENCH_DB"], "committed") as env:
+        account, vendor, product, budget = _setup(env)
+        first = _po(env, account, vendor, product)
+        first.button_confirm()
+        done = 1
+        for total in (100, 20_000):
+            _copy_lines(env, first.order_line[:1], total - done)
+            done = total
+            vacuum_analyze(env, ("purchase_order_line", "control_budget_total"))
+            # Two checks first: the first one trusts the budget's row of
+            # control_budget_total, the second stores its figures.
+            orders = [_po(env, account, vendor, product) for _i in range(12)]
+            env.cr.commit()
+            confirm_as_requests(env, orders[:2], "button_confirm", "purchase")
+            seconds, queries = confirm_as_requests(
+                env, orders[2:], "button_confirm", "purchase"
+            )
+            rows.append(
+                ("confirm one PO", total, sum(queries) / len(queries), seconds * 1000)
+            )
+            _result, queries, seconds = measure(env, budget._get_consumption_data)
+            rows.append(("the definition's figures", total, queries, seconds * 1000))
+            assert not budget._budget_total_drift()
+    report(
+        "Budget check: one purchase order vs the committed purchase lines of "
+        "its budget (one order per request, a commit each)",
+        rows,
+        ["what", "committed lines", "queries", "ms"],
+    )
+    print(f"load average at end: {load_average()}")
+
+
+BENCHES = (
+    bench_check_scaling,
+    bench_confirm_many,
+    bench_confirm_history,
+    bench_nested,
+    bench_committed_scaling,
+)
 
 if __name__ == "__main__":
     # Arguments name the benches to run (default: all), e.g. bench_confirm_history.

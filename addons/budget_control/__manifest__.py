@@ -2,7 +2,7 @@
     "name": "Budget Control",
     "summary": "Budgets per analytic account with commitments, actuals and "
     "three alert levels",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Accounting/Internal Control",
     "license": "LGPL-3",
     "author": "Internal Control Suite",
@@ -13,6 +13,7 @@
         "security/ir.model.access.csv",
         "security/budget_control_rules.xml",
         "data/ir_sequence_data.xml",
+        "data/ir_cron_data.xml",
         "views/control_budget_views.xml",
         "views/control_budget_change_views.xml",
         "views/res_config_settings_views.xml",

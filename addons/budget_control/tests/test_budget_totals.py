@@ -139,6 +139,22 @@ class TestBudgetTotals(BudgetCommon):
             self.env["control.budget"]._budget_total_drift(),
             {self.budget_a.id: ((0.0, 950.0), (0.0, 10.0))},
         )
+        # The daily verification logs the difference and forgets the figures:
+        # the next check measures them again, and the order passes.
+        Budget = self.env["control.budget"]
+        self.assertEqual(Budget._cron_verify_totals(), 1)
+        log = self._logs("budget_totals", self.budget_a)
+        self.assertEqual(len(log), 1)
+        self.assertIn("Marketing budget", log.message)
+        self.assertIn("950.00", log.message)
+        self.assertAlmostEqual(log.amount, -940.0)
+        self.assertIsNone(self._stored(self.budget_a))
+        self.assertEqual(Budget._cron_verify_totals(), 0)
+        po.button_confirm()
+        self.assertEqual(po.state, "purchase")
+        self._trust()
+        self._po(10.0).button_confirm()
+        self.assertExact((self.budget_a, 0.0, 120.0))
 
     def test_a_new_period_is_measured_again(self):
         """A new time zone of the company moves the budgets' UTC bounds: the

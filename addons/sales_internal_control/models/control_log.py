@@ -19,6 +19,7 @@ LOG_EVENTS = [
     ("sod", "Segregation of duties"),
     ("export", "Export"),
     ("budget_change", "Budget change"),
+    ("budget_totals", "Budget figures repaired"),
 ]
 
 # Key of the cursor's cache under which _approval_resume collects the lines
