@@ -523,10 +523,22 @@ class ControlBudget(models.Model):
         difference (a writer the triggers could not follow: outside Odoo,
         at READ COMMITTED, at the moment a budget's period was written) is
         written in the control log and the figures are forgotten, to be
-        measured again by the next check.
+        measured again by the next check; a budget without its row gets
+        one.
 
         :return: the number of budgets repaired
         """
+        # A budget without its row (written while the triggers were off)
+        # gets one, measured by its next check.
+        self.env.cr.execute(
+            """
+            SELECT control_budget_total_reset(ARRAY(
+                SELECT budget.id
+                  FROM control_budget budget
+                 WHERE NOT EXISTS (SELECT FROM control_budget_total total
+                                    WHERE total.budget_id = budget.id)))
+            """
+        )
         drift = self.sudo()._budget_total_drift()
         if not drift:
             return 0

@@ -149,7 +149,12 @@ class TestBudgetTotals(BudgetCommon):
         self.assertIn("950.00", log.message)
         self.assertAlmostEqual(log.amount, -940.0)
         self.assertIsNone(self._stored(self.budget_a))
+        self.env.cr.execute(
+            "DELETE FROM control_budget_total WHERE budget_id = %s",
+            [self.budget_b.id],
+        )
         self.assertEqual(Budget._cron_verify_totals(), 0)
+        self.assertIsNone(self._stored(self.budget_b))  # its row is back
         po.button_confirm()
         self.assertEqual(po.state, "purchase")
         self._trust()
