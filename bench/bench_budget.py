@@ -139,18 +139,25 @@ def _add_analytic_lines(env, bill, count):
         "write_date",
         *line._get_plan_fnames(),
     ]
+    _copy_rows(env, "account_analytic_line", columns, line.id, count)
+
+
+def _copy_rows(env, table, columns, row_id, count):
+    """``count`` copies of the row ``row_id`` of ``table`` (its ``columns``)
+    in one statement."""
     column_list = SQL(", ").join(SQL.identifier(column) for column in columns)
     env.cr.execute(
         SQL(
             """
-            INSERT INTO account_analytic_line (%(columns)s)
+            INSERT INTO %(table)s (%(columns)s)
             SELECT %(columns)s
-              FROM account_analytic_line, generate_series(1, %(count)s)
-             WHERE id = %(line_id)s
+              FROM %(table)s, generate_series(1, %(count)s)
+             WHERE id = %(row_id)s
             """,
+            table=SQL.identifier(table),
             columns=column_list,
             count=count,
-            line_id=line.id,
+            row_id=row_id,
         )
     )
     env.invalidate_all()
@@ -376,23 +383,8 @@ def _copy_lines(env, line, count):
         "SELECT column_name FROM information_schema.columns "
         "WHERE table_name = 'purchase_order_line' AND column_name <> 'id'"
     )
-    column_list = SQL(", ").join(
-        SQL.identifier(column) for (column,) in env.cr.fetchall()
-    )
-    env.cr.execute(
-        SQL(
-            """
-            INSERT INTO purchase_order_line (%(columns)s)
-            SELECT %(columns)s
-              FROM purchase_order_line, generate_series(1, %(count)s)
-             WHERE id = %(line_id)s
-            """,
-            columns=column_list,
-            count=count,
-            line_id=line.id,
-        )
-    )
-    env.invalidate_all()
+    columns = [column for (column,) in env.cr.fetchall()]
+    _copy_rows(env, "purchase_order_line", columns, line.id, count)
 
 
 def bench_committed_scaling():

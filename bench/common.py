@@ -52,7 +52,11 @@ def bench_env(dbname=None, plain=False):
 def copy_env(template, suffix):
     """A superuser environment on a throw-away copy of the database
     ``template`` (:func:`database_copy`), for the benches that commit as
-    requests do; the copy is closed and dropped after."""
+    requests do; the copy is closed and dropped after. The template's
+    pooled connections (an earlier bench's) are closed first: createdb
+    copies no database that has a session."""
+    odoo.modules.registry.Registry.delete(template)
+    odoo.sql_db.close_db(template)
     with database_copy(template, suffix) as dbname:
         registry = odoo.modules.registry.Registry(dbname)
         try:

@@ -92,6 +92,32 @@ def _order_vals(company_id, vendor_id, product_id, account_id):
     }
 
 
+def _confirm_at_once(server, logins, order_ids):
+    """Confirm each order as its user (login = password) at the same moment,
+    one thread each: ``{order id: "confirmed" or the fault's text}``."""
+    barrier = threading.Barrier(len(order_ids))
+    outcomes = {}
+
+    def confirm(login, order_id):
+        call = _connect(server, login, login)
+        barrier.wait()
+        try:
+            call("purchase.order", "button_confirm", [order_id])
+            outcomes[order_id] = "confirmed"
+        except xmlrpc.client.Fault as fault:
+            outcomes[order_id] = fault.faultString
+
+    threads = [
+        threading.Thread(target=confirm, args=(login, order_id))
+        for login, order_id in zip(logins, order_ids, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return outcomes
+
+
 def test_two_orders_at_once_never_pass_red_together(odoo_server):
     admin = _connect(odoo_server, "admin", "admin")
     tag = uuid.uuid4().hex[:8]
@@ -125,27 +151,7 @@ def test_two_orders_at_once_never_pass_red_together(odoo_server):
         for _login in logins
     ]
 
-    barrier = threading.Barrier(2)
-    outcomes = {}
-
-    def confirm(login, order_id):
-        call = _connect(odoo_server, login, login)
-        barrier.wait()
-        try:
-            call("purchase.order", "button_confirm", [order_id])
-            outcomes[order_id] = "confirmed"
-        except xmlrpc.client.Fault as fault:
-            outcomes[order_id] = fault.faultString
-
-    threads = [
-        threading.Thread(target=confirm, args=(login, order_id))
-        for login, order_id in zip(logins, order_ids, strict=True)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-
+    outcomes = _confirm_at_once(odoo_server, logins, order_ids)
     assert len(outcomes) == 2, outcomes
     confirmed = [oid for oid, result in outcomes.items() if result == "confirmed"]
     blocked = [oid for oid, result in outcomes.items() if result != "confirmed"]
@@ -225,23 +231,7 @@ def test_stored_totals_hold_the_limit(odoo_server):
         )
         for _index in range(2)
     ]
-    barrier = threading.Barrier(2)
-    outcomes = {}
-
-    def confirm(order_id):
-        call = _connect(odoo_server, "admin", "admin")
-        barrier.wait()
-        try:
-            call("purchase.order", "button_confirm", [order_id])
-            outcomes[order_id] = "confirmed"
-        except xmlrpc.client.Fault as fault:
-            outcomes[order_id] = fault.faultString
-
-    threads = [threading.Thread(target=confirm, args=(oid,)) for oid in order_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    outcomes = _confirm_at_once(odoo_server, ["admin", "admin"], order_ids)
     assert sorted(outcomes.values()).count("confirmed") == 1, outcomes
     blocked = [oid for oid, result in outcomes.items() if result != "confirmed"]
     assert f"Budget {tag}" in outcomes[blocked[0]]

@@ -21,7 +21,9 @@ class ControlBudget(models.Model):
 
     Consumption = actuals (posted journal items on the account, by analytic
     distribution) + commitments (confirmed purchase lines not yet billed).
-    Both are computed live with grouped SQL for any number of budgets.
+    Both are computed live with grouped SQL for any number of budgets; the
+    budget check reads the same figures kept by the database in
+    ``control_budget_total`` (control_budget_total.py).
     """
 
     _name = "control.budget"

@@ -302,9 +302,10 @@ class ControlBudgetCheckMixin(models.AbstractModel):
         documents' companies on ``account_ids``: ``(budgets, {budget id:
         consumed}, {budget id: (account id, company id, UTC start, UTC
         stop)}, {budget id: (company id, planned amount, last notified
-        level, currency rounding)})``. The statement is
-        ``control.budget._consumption_query`` run through the database
-        function that keeps its plan (``control.budget.init``)."""
+        level, currency rounding)})``. The statement is the database
+        function of control_budget_total.py: it reads the budgets' figures
+        from ``control_budget_total``, or measures them by the definition
+        (``control.budget._consumption_query``) while they are unknown.
         self.env.flush_all()
         Budget = self.env["control.budget"].sudo()
         self.env.cr.execute(
