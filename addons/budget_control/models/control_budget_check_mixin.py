@@ -305,7 +305,7 @@ class ControlBudgetCheckMixin(models.AbstractModel):
         level, currency rounding)})``. The statement is the database
         function of control_budget_total.py: it reads the budgets' figures
         from ``control_budget_total``, or measures them by the definition
-        (``control.budget._consumption_query``) while they are unknown.
+        (``control.budget._consumption_query``) while they are unknown."""
         self.env.flush_all()
         Budget = self.env["control.budget"].sudo()
         self.env.cr.execute(
