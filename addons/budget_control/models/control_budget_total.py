@@ -370,7 +370,8 @@ class ControlBudget(models.Model):
         )
         # No transaction of this database runs any more that started
         # before the bounds were written (its snapshot's xmin would not
-        # follow them).
+        # follow them); only clients write lines (autovacuum's workers
+        # hold an xmin too).
         nobody_blind = SQL(
             """
             total.bounds_xid <> pg_current_xact_id()
@@ -378,6 +379,7 @@ class ControlBudget(models.Model):
                 SELECT FROM pg_stat_activity activity
                  WHERE activity.pid <> pg_backend_pid()
                    AND activity.datname = current_database()
+                   AND activity.backend_type = 'client backend'
                    AND activity.backend_xmin IS NOT NULL
                    AND age(activity.backend_xmin) >= age(total.bounds_xid::xid))
             """
