@@ -471,7 +471,10 @@ class ControlBudget(models.Model):
                  WHERE total.budget_id = ANY(v_ids)
                    AND total.actual IS NOT NULL
                    AND total.committed IS NOT NULL;
-                IF v_unknown IS NULL THEN RETURN; END IF
+                IF v_unknown IS NULL THEN RETURN; END IF;
+                -- pg_stat_activity as it is now, not as this transaction
+                -- first read it
+                PERFORM pg_stat_clear_snapshot()
                 """,
                 rounding=rounding,
             ),

@@ -190,3 +190,36 @@ class TestBudgetTotals(BudgetCommon):
         self._po(10.0).button_confirm()
         self._po(300.0, company=other).with_company(other).button_confirm()
         self.assertExact((self.budget_a, 0.0, 10.0), (budget, 0.0, 300.0))
+
+    def test_a_transaction_blind_to_the_row_delays_the_storing(self):
+        """The figures are stored only once no transaction runs whose
+        snapshot predates the row's bounds (it could not see them, and would
+        not move the row), and by a transaction started after that moment."""
+        self._po(10.0).button_confirm()
+        with self.registry.cursor() as other:
+            # Another transaction with its snapshot, taken before the bounds
+            # were written (as far as the row says).
+            other.execute("SELECT pg_snapshot_xmax(pg_current_snapshot())::text")
+            (xmax,) = other.fetchone()
+            self.env.cr.execute(
+                "UPDATE control_budget_total "
+                "SET bounds_xid = %s::xid8, trusted_after = NULL",
+                [xmax],
+            )
+            self._po(10.0).button_confirm()
+            self.env.cr.execute(
+                "SELECT trusted_after FROM control_budget_total WHERE budget_id = %s",
+                [self.budget_a.id],
+            )
+            self.assertIsNone(self.env.cr.fetchone()[0])
+            self.assertIsNone(self._stored(self.budget_a))
+            other.rollback()
+        # It ended: the next check marks the moment, a later one stores.
+        self._po(10.0).button_confirm()
+        self.env.cr.execute(
+            "SELECT trusted_after FROM control_budget_total WHERE budget_id = %s",
+            [self.budget_a.id],
+        )
+        self.assertIsNotNone(self.env.cr.fetchone()[0])
+        self.assertIsNone(self._stored(self.budget_a))
+        self.assertFigures(self.budget_a, 0.0, 30.0)
