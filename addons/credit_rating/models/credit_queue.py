@@ -163,8 +163,14 @@ def _wait_for_turn(cnx, partner_ids):
             (ADVISORY_NAMESPACE, partner_ids),
         )
         held = [row[0] for row in raw.fetchall()]
+        # The check's lock is a write of the row (FOR NO KEY UPDATE): wait
+        # for it alone. FOR UPDATE would also wait for the key-share locks
+        # that a confirmation takes on its customer before its check (the
+        # foreign keys of the order and its followers), while that
+        # confirmation waits for this turn: a deadlock.
         raw.execute(
-            "SELECT id FROM res_partner WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+            "SELECT id FROM res_partner WHERE id = ANY(%s) ORDER BY id "
+            "FOR NO KEY UPDATE",
             (held,),
         )
     # The row is not kept: the request's snapshot is taken by its own first
