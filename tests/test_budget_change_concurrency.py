@@ -4,10 +4,9 @@ transaction waits, fails to serialize, is retried by Odoo and then sees the
 first change (its application is refused, the change stays approved and
 waiting, with the reason on it)."""
 
-import threading
 import uuid
-import xmlrpc.client
 
+from concurrent_calls import at_once
 from test_budget_concurrency import _budget_setup, _connect, _order_vals, _ref
 
 
@@ -82,27 +81,17 @@ def test_two_decreases_at_once_never_go_below_consumed(odoo_server):
     }
     assert all(len(ids) == 1 for ids in requests.values()), requests
 
-    barrier = threading.Barrier(2)
-    outcomes = {}
-
-    def approve(login, change_id):
-        call = _connect(odoo_server, login, login)
-        barrier.wait()
-        try:
-            outcomes[change_id] = call(
-                "control.approval.request", "action_approve", requests[change_id]
+    outcomes = at_once(
+        {
+            change_id: (
+                lambda login=login: _connect(odoo_server, login, login),
+                lambda call, change_id: call(
+                    "control.approval.request", "action_approve", requests[change_id]
+                ),
             )
-        except xmlrpc.client.Fault as fault:
-            outcomes[change_id] = fault.faultString
-
-    threads = [
-        threading.Thread(target=approve, args=(login, change_id))
-        for login, change_id in zip(managers, change_ids, strict=True)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+            for login, change_id in zip(managers, change_ids, strict=True)
+        }
+    )
 
     assert outcomes == dict.fromkeys(change_ids, True), outcomes
     changes = admin(

@@ -2,11 +2,11 @@
 past red: the budget row is locked by the check, the second transaction waits,
 fails to serialize, is retried by Odoo and then sees the first order."""
 
-import threading
 import uuid
 import xmlrpc.client
 
 import psycopg2
+from concurrent_calls import at_once
 
 
 def _connect(server, login, password):
@@ -95,27 +95,20 @@ def _order_vals(company_id, vendor_id, product_id, account_id):
 def _confirm_at_once(server, logins, order_ids):
     """Confirm each order as its user (login = password) at the same moment,
     one thread each: ``{order id: "confirmed" or the fault's text}``."""
-    barrier = threading.Barrier(len(order_ids))
-    outcomes = {}
 
-    def confirm(login, order_id):
-        call = _connect(server, login, login)
-        barrier.wait()
-        try:
-            call("purchase.order", "button_confirm", [order_id])
-            outcomes[order_id] = "confirmed"
-        except xmlrpc.client.Fault as fault:
-            outcomes[order_id] = fault.faultString
+    def confirm(call, order_id):
+        call("purchase.order", "button_confirm", [order_id])
+        return "confirmed"
 
-    threads = [
-        threading.Thread(target=confirm, args=(login, order_id))
-        for login, order_id in zip(logins, order_ids, strict=True)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
+    return at_once(
+        {
+            order_id: (
+                lambda login=login: _connect(server, login, login),
+                confirm,
+            )
+            for login, order_id in zip(logins, order_ids, strict=True)
+        }
+    )
 
 
 def test_two_orders_at_once_never_pass_red_together(odoo_server):

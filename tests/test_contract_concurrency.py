@@ -9,9 +9,10 @@ is retried by Odoo and then sees the first invoice.
 
 import base64
 import datetime
-import threading
 import uuid
 import xmlrpc.client
+
+from concurrent_calls import at_once
 
 
 class Client:
@@ -132,23 +133,19 @@ def test_two_invoices_at_once_never_exceed_the_contract(odoo_server):
         for index in (1, 2)
     ]
 
-    barrier = threading.Barrier(2)
-    results = {}
+    def post(client, invoice_id):
+        client("account.move", "action_post", [invoice_id])
+        return "posted"
 
-    def post(invoice_id):
-        client = Client(odoo_server, "admin", "admin")
-        barrier.wait()
-        try:
-            client("account.move", "action_post", [invoice_id])
-            results[invoice_id] = "posted"
-        except xmlrpc.client.Fault as fault:
-            results[invoice_id] = fault.faultString
-
-    threads = [threading.Thread(target=post, args=(i,)) for i in invoice_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    results = at_once(
+        {
+            invoice_id: (
+                lambda: Client(odoo_server, "admin", "admin"),
+                post,
+            )
+            for invoice_id in invoice_ids
+        }
+    )
 
     states = admin("account.move", "read", invoice_ids, fields=["state"])
     posted = [move for move in states if move["state"] == "posted"]

@@ -1,9 +1,10 @@
 """Two salesmen confirm orders of the same customer at the same moment, over
 two XML-RPC connections to a running server: the credit limit still holds."""
 
-import threading
 import time
 import xmlrpc.client
+
+from concurrent_calls import at_once
 
 LIMIT = 1000.0
 ORDER_AMOUNT = 600.0
@@ -89,25 +90,14 @@ def test_concurrent_confirmations_respect_the_limit(odoo_server):
         )
         connections.append((call, order_id))
 
-    barrier = threading.Barrier(len(connections))
-    outcomes = [None] * len(connections)
+    def confirm(call, order_id):
+        call("sale.order", "action_confirm", [order_id])
+        return "confirmed"
 
-    def confirm(index, call, order_id):
-        barrier.wait()
-        try:
-            call("sale.order", "action_confirm", [order_id])
-            outcomes[index] = "confirmed"
-        except xmlrpc.client.Fault as fault:
-            outcomes[index] = fault.faultString
-
-    threads = [
-        threading.Thread(target=confirm, args=(i, call, order_id))
-        for i, (call, order_id) in enumerate(connections)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    done = at_once(
+        {order_id: (lambda call=call: call, confirm) for call, order_id in connections}
+    )
+    outcomes = [done.get(order_id) for _call, order_id in connections]
 
     assert outcomes.count("confirmed") == 1, outcomes
     refused = next(o for o in outcomes if o != "confirmed")
@@ -165,26 +155,27 @@ def test_one_customer_many_clients_take_turns(odoo_server):
         for _index in range(CLIENTS * ORDERS_PER_CLIENT)
     ]
     before = log.read_text(errors="replace") if log.exists() else ""
-    barrier = threading.Barrier(CLIENTS)
-    errors = []
 
-    def confirm(ids):
-        call = _rpc(url, db, admin_uid, "admin")  # a connection of its own
-        barrier.wait()
-        for order_id in ids:
+    def confirm(call, client):
+        faults = []
+        for order_id in order_ids[client::CLIENTS]:
             try:
                 call("sale.order", "action_confirm", [order_id])
             except xmlrpc.client.Fault as fault:
-                errors.append(fault.faultString)
+                faults.append(fault.faultString)
+        return faults
 
-    threads = [
-        threading.Thread(target=confirm, args=(order_ids[i::CLIENTS],))
-        for i in range(CLIENTS)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
+    done = at_once(
+        {
+            client: (
+                lambda: _rpc(url, db, admin_uid, "admin"),  # a connection of its own
+                confirm,
+            )
+            for client in range(CLIENTS)
+        },
+        timeout=300,
+    )
+    errors = [fault for client in range(CLIENTS) for fault in done.get(client, [])]
 
     assert not errors, errors[:2]
     states = admin("sale.order", "read", order_ids, fields=["state"])
