@@ -36,7 +36,6 @@ any difference).
 
 from odoo import api, models
 from odoo.addons.sales_internal_control.models.control_tools import (
-    drop_query_function,
     replace_plpgsql_function,
     replace_query_function,
 )
@@ -80,8 +79,6 @@ class ControlBudget(models.Model):
     def init(self):
         result = super().init()
         cr = self.env.cr
-        for name in (*TOTAL_FUNCTIONS, LOCK_FUNCTION):
-            drop_query_function(cr, name)
         cr.execute(
             SQL(
                 """

@@ -33,6 +33,13 @@ class TestBudgetTotals(BudgetCommon):
             return None
         return round(float(actual), 2), round(float(committed), 2)
 
+    def _trusted_after(self, budget):
+        self.env.cr.execute(
+            "SELECT trusted_after FROM control_budget_total WHERE budget_id = %s",
+            [budget.id],
+        )
+        return self.env.cr.fetchone()[0]
+
     def assertExact(self, *expected):
         """The stored figures of each (budget, actual, committed) are known
         and equal the definition's, as are those of every budget."""
@@ -207,19 +214,11 @@ class TestBudgetTotals(BudgetCommon):
                 [xmax],
             )
             self._po(10.0).button_confirm()
-            self.env.cr.execute(
-                "SELECT trusted_after FROM control_budget_total WHERE budget_id = %s",
-                [self.budget_a.id],
-            )
-            self.assertIsNone(self.env.cr.fetchone()[0])
+            self.assertIsNone(self._trusted_after(self.budget_a))
             self.assertIsNone(self._stored(self.budget_a))
             other.rollback()
         # It ended: the next check marks the moment, a later one stores.
         self._po(10.0).button_confirm()
-        self.env.cr.execute(
-            "SELECT trusted_after FROM control_budget_total WHERE budget_id = %s",
-            [self.budget_a.id],
-        )
-        self.assertIsNotNone(self.env.cr.fetchone()[0])
+        self.assertIsNotNone(self._trusted_after(self.budget_a))
         self.assertIsNone(self._stored(self.budget_a))
         self.assertFigures(self.budget_a, 0.0, 30.0)
