@@ -183,3 +183,117 @@ def test_one_customer_many_clients_take_turns(odoo_server):
     retries = log.read_text(errors="replace")[len(before) :]
     # Odoo logs "4 tries left" at a first retry, "3 tries left" at a second.
     assert "3 tries left" not in retries, retries[-2000:]
+
+
+def test_postings_and_confirmations_keep_the_ledger_exact(odoo_server):
+    """Clients post invoices and confirm orders of one customer at once:
+    every request completes, and the customer's exposure (read from the
+    ledger, credit_exposure_ledger) equals its journal items and order
+    lines read one by one."""
+    url, db = odoo_server["url"], odoo_server["db"]
+    common = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common")
+    admin_uid = common.authenticate(db, "admin", "admin", {})
+    admin = _rpc(url, db, admin_uid, "admin")
+    stamp = str(time.time_ns())
+    customer_id = admin(
+        "res.partner",
+        "create",
+        {"name": f"Ledger Customer {stamp}", "is_company": True, "credit_limit": 1e9},
+    )
+    product_id = admin(
+        "product.product",
+        "create",
+        {
+            "name": f"Ledger Product {stamp}",
+            "type": "consu",
+            "invoice_policy": "order",
+            "taxes_id": [(5, 0, 0)],
+        },
+    )
+
+    def order(amount):
+        line = {"product_id": product_id, "price_unit": amount, "tax_id": [(5, 0, 0)]}
+        return admin(
+            "sale.order",
+            "create",
+            {"partner_id": customer_id, "order_line": [(0, 0, line)]},
+        )
+
+    # Orders to invoice (confirmed, invoiced in draft) and orders to confirm.
+    invoiced = [order(100.0 + index) for index in range(4)]
+    admin("sale.order", "action_confirm", invoiced)
+    # Invoiced in draft, a line each, as the order's invoicing does.
+    invoice_ids = []
+    for row in admin("sale.order", "read", invoiced, fields=["order_line"]):
+        (sale_line,) = admin(
+            "sale.order.line", "read", row["order_line"], fields=["price_unit"]
+        )
+        invoice_line = {
+            "product_id": product_id,
+            "quantity": 1,
+            "price_unit": sale_line["price_unit"],
+            "tax_ids": [(5, 0, 0)],
+            "sale_line_ids": [(6, 0, [sale_line["id"]])],
+        }
+        invoice_ids.append(
+            admin(
+                "account.move",
+                "create",
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": customer_id,
+                    "invoice_line_ids": [(0, 0, invoice_line)],
+                },
+            )
+        )
+    to_confirm = [order(10.0 + index) for index in range(4)]
+
+    def act(call, job):
+        kind, record_id = job
+        try:
+            if kind == "post":
+                call("account.move", "action_post", [record_id])
+            else:
+                call("sale.order", "action_confirm", [record_id])
+        except xmlrpc.client.Fault as fault:
+            return fault.faultString
+        return "done"
+
+    jobs = [("post", invoice_id) for invoice_id in invoice_ids]
+    jobs += [("confirm", order_id) for order_id in to_confirm]
+    done = at_once(
+        {job: (lambda: _rpc(url, db, admin_uid, "admin"), act) for job in jobs},
+        timeout=300,
+    )
+    assert [done.get(job) for job in jobs] == ["done"] * len(jobs), done
+
+    partner = admin(
+        "res.partner",
+        "read",
+        [customer_id],
+        fields=["credit_receivable_amount", "credit_order_amount", "credit_exposure"],
+    )[0]
+    items = admin(
+        "account.move.line",
+        "search_read",
+        [
+            ["partner_id", "=", customer_id],
+            ["parent_state", "=", "posted"],
+            ["account_id.account_type", "=", "asset_receivable"],
+            ["reconciled", "=", False],
+        ],
+        fields=["amount_residual"],
+    )
+    lines = admin(
+        "sale.order.line",
+        "search_read",
+        [["order_partner_id", "=", customer_id], ["state", "=", "sale"]],
+        fields=["credit_open_amount"],
+    )
+    receivable = sum(item["amount_residual"] for item in items)
+    ordered = sum(line["credit_open_amount"] for line in lines)
+    assert receivable == sum(100.0 + index for index in range(4))
+    assert ordered == sum(10.0 + index for index in range(4))
+    assert partner["credit_receivable_amount"] == receivable
+    assert partner["credit_order_amount"] == ordered
+    assert partner["credit_exposure"] == receivable + ordered

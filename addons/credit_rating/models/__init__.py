@@ -14,4 +14,5 @@ from . import credit_dunning
 from . import credit_dunning_mail
 from . import res_partner_dunning
 from . import res_partner_credit_form
+from . import credit_exposure_ledger
 from . import control_dashboard

@@ -51,6 +51,44 @@ def age_key_sql(rank):
     return SQL("(%s::varchar[])[%s + 1]", list(AGE_KEYS), rank)
 
 
+def open_order_lines_sql(where, lines=None):
+    """SQL of the sale order lines ``sol`` counted in the exposure's orders
+    bucket, matching ``where`` (SQL), to follow a ``FROM``: confirmed, with
+    a part not invoiced yet (``credit_open_amount``, company currency); the
+    predicate of the covering index sale_order_line_credit_open_index.
+    ``lines``: SQL of the relation to read (``sale_order_line`` when None;
+    a trigger's transition table for the exposure ledger)."""
+    return SQL(
+        """
+        %s sol
+       WHERE sol.state = 'sale'
+         AND sol.credit_open_amount != 0
+         AND sol.order_partner_id IS NOT NULL
+         AND %s
+        """,
+        lines or SQL("sale_order_line"),
+        where,
+    )
+
+
+def draft_invoices_sql(where, moves=None):
+    """SQL of the draft customer invoices ``m`` counted in the exposure's
+    draft bucket (``amount_total_signed``, company currency), matching
+    ``where`` (SQL), to follow a ``FROM``; ``moves`` as ``lines`` of
+    :func:`open_order_lines_sql` (``account_move`` when None)."""
+    return SQL(
+        """
+        %s m
+       WHERE m.state = 'draft'
+         AND m.move_type = 'out_invoice'
+         AND m.commercial_partner_id IS NOT NULL
+         AND %s
+        """,
+        moves or SQL("account_move"),
+        where,
+    )
+
+
 def open_items_query(where):
     """SQL of the open receivable items of the lines matching ``where``.
 

@@ -12,7 +12,12 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_amount
 
 from . import credit_queue
-from .credit_open_items import open_age_totals_query, open_totals_query
+from .credit_open_items import (
+    draft_invoices_sql,
+    open_age_totals_query,
+    open_order_lines_sql,
+    open_totals_query,
+)
 
 CREDIT_GRADES = [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")]
 
@@ -305,9 +310,12 @@ class ResPartner(models.Model):
         # Flush everything at once: flushing only the fields read here would
         # split the pending updates of the orders being confirmed in two.
         self.env.flush_all()
+        # Read from the ledger (credit_exposure_ledger.py), as the check does.
         rows = self.env.execute_query(
-            self._credit_exposure_query(
-                company, SQL("%s", tuple(ids)), fields.Date.context_today(self)
+            self._credit_ledger_query(
+                SQL("%s", company.id),
+                SQL("%s", tuple(ids)),
+                fields.Date.context_today(self),
             )
         )
         return self._credit_exposure_fold(company, rows, ids)
@@ -365,30 +373,26 @@ class ResPartner(models.Model):
             """
             %(receivable)s
             UNION ALL
-            SELECT 'order', p.commercial_partner_id, SUM(sol.credit_open_amount), 0
+            SELECT 'order', p.commercial_partner_id, SUM(o.credit_open_amount), 0
                    %(age)s
-              FROM sale_order_line sol
-              JOIN res_partner p ON p.id = sol.order_partner_id
-             WHERE sol.company_id = %(company)s
-               AND %(in_orders)s
-               AND sol.state = 'sale'
-               AND sol.credit_open_amount != 0
+              FROM (SELECT sol.order_partner_id, sol.credit_open_amount
+                      FROM %(orders)s) o
+              JOIN res_partner p ON p.id = o.order_partner_id
+             WHERE %(in_orders)s
           GROUP BY p.commercial_partner_id
             UNION ALL
             SELECT 'draft', m.commercial_partner_id, SUM(m.amount_total_signed), 0
                    %(age)s
-              FROM account_move m
-             WHERE m.company_id = %(company)s
-               AND %(in_moves)s
-               AND m.state = 'draft'
-               AND m.move_type = 'out_invoice'
+              FROM %(drafts)s
           GROUP BY m.commercial_partner_id
             """,
             receivable=receivable,
             age=age,
-            company=company_id,
+            orders=open_order_lines_sql(SQL("sol.company_id = %s", company_id)),
             in_orders=in_orders,
-            in_moves=in_moves,
+            drafts=draft_invoices_sql(
+                SQL("m.company_id = %s AND %s", company_id, in_moves)
+            ),
         )
 
     @api.model
@@ -568,7 +572,7 @@ class ResPartner(models.Model):
             partner_ids=partner_ids,
             info=SQL(", ").join(columns),
             company=company_id,
-            exposure=self._credit_exposure_query(
+            exposure=self._credit_ledger_query(
                 company_id,
                 SQL("(SELECT commercial_partner_id FROM contact)"),
                 today,
@@ -619,10 +623,14 @@ class ResPartner(models.Model):
                     PERFORM set_config('lock_timeout', previous_timeout, true);
                 EXCEPTION WHEN lock_not_available THEN
                     NULL;
-                END
+                END;
+                %(fold)s
                 """,
                 wait=credit_queue.TURN_WAIT,
                 ns=credit_queue.ADVISORY_NAMESPACE,
+                fold=self._credit_ledger_fold_sql(
+                    SQL("p_partner_ids"), SQL("p_company_id")
+                ),
             ),
         )
         return result

@@ -20,6 +20,7 @@ LOG_EVENTS = [
     ("export", "Export"),
     ("budget_change", "Budget change"),
     ("budget_totals", "Budget figures repaired"),
+    ("credit_totals", "Credit exposure repaired"),
 ]
 
 # Key of the cursor's cache under which _approval_resume collects the lines

@@ -82,14 +82,16 @@ def write_changes(records, vals):
     return False
 
 
-def open_lines_sql(where):
+def open_lines_sql(where, lines=None):
     """SQL of the open receivable lines ``l`` matching ``where`` (SQL), to
     follow a ``FROM``: posted, not reconciled, with a residual and a partner
     (the predicate of credit_rating's covering index
-    account_move_line_credit_open_index)."""
+    account_move_line_credit_open_index). ``lines``: SQL of the relation of
+    journal items to read (``account_move_line`` when None; a trigger's
+    transition table, for credit_rating's exposure ledger)."""
     return SQL(
         """
-        account_move_line l
+        %s l
         JOIN account_account a ON a.id = l.account_id
        WHERE l.parent_state = 'posted'
          AND a.account_type = 'asset_receivable'
@@ -98,6 +100,7 @@ def open_lines_sql(where):
          AND l.partner_id IS NOT NULL
          AND %s
         """,
+        lines or SQL("account_move_line"),
         where,
     )
 
