@@ -15,8 +15,10 @@
 The first bench runs in a transaction that is rolled back.
 """
 
+import json
 import os
 import sys
+import time
 from datetime import date, timedelta
 
 from common import (
@@ -27,6 +29,7 @@ from common import (
     init_odoo,
     load_average,
     measure,
+    new_request,
     report,
     side_by_side,
     vacuum_analyze,
@@ -226,7 +229,140 @@ def bench_confirmations():
     print(f"load average at end: {load_average()}")
 
 
-BENCHES = (bench_credit_check, bench_confirmations)
+def _post_as_requests(env, moves):
+    """Seconds per posting of ``moves``, one request each (a commit each)."""
+    seconds = 0.0
+    for move in moves:
+        new_request(env)
+        start = time.perf_counter()
+        move.action_post()
+        env.flush_all()
+        env.cr.commit()
+        seconds += time.perf_counter() - start
+    return seconds / len(moves)
+
+
+POSTINGS = 30
+
+
+def _ledger_function_stats(env):
+    """``{function: (calls, ms)}`` of the ledger's functions so far."""
+    env.cr.commit()  # the counts are reported at the end of a transaction
+    env.cr.execute("SELECT pg_stat_force_next_flush()")
+    env.cr.commit()
+    env.cr.execute("SELECT pg_stat_clear_snapshot()")
+    env.cr.execute(
+        "SELECT funcname, calls, self_time FROM pg_stat_user_functions "
+        "WHERE funcname LIKE 'credit_exposure%'"
+    )
+    return {name: (calls, ms) for name, calls, ms in env.cr.fetchall()}
+
+
+def bench_exposure_scaling():
+    """The credit check of a customer with 10, 10,000 and 50,000 open
+    receivable lines: a confirmation (one request, a commit each), the
+    check's function alone, and the definition it summed before the ledger;
+    then what the ledger's triggers cost a posting."""
+    print(f"\nload average at start: {load_average()}")
+    rows = []
+    with copy_env(os.environ["IC_BENCH_DB"], "exposure") as env:
+        product = _product(env)
+        Partner = env["res.partner"]
+        fallbacks = json.dumps(Partner.sudo()._credit_check_fallbacks())
+        for size in (10, 10_000, 50_000):
+            partner = Partner.create(
+                {"name": f"Bench Exposure {size}", "credit_limit": 1e12}
+            )
+            _open_receivables(env, partner, size)
+            orders = env["sale.order"].create(
+                [
+                    {
+                        "partner_id": partner.id,
+                        "order_line": [
+                            Command.create(
+                                {"product_id": product.id, "price_unit": 5.0}
+                            )
+                        ],
+                    }
+                    for _i in range(12)
+                ]
+            )
+            env.cr.commit()
+            vacuum_analyze(env, ("account_move_line", "credit_exposure_ledger"))
+            confirm_as_requests(env, orders[:2], "action_confirm", "sale")
+            seconds, queries = confirm_as_requests(
+                env, orders[2:], "action_confirm", "sale"
+            )
+            rows.append(
+                ("confirm one order", size, sum(queries) / len(queries), seconds * 1000)
+            )
+            function = SQL(
+                "SELECT * FROM credit_rating_lock_and_measure(%s::int[], %s, "
+                "CURRENT_DATE, %s::jsonb, false)",
+                [partner.id],
+                env.company.id,
+                fallbacks,
+            )
+            env.cr.execute(function)
+            start = time.perf_counter()
+            for _i in range(50):
+                env.cr.execute(function)
+            seconds = (time.perf_counter() - start) / 50
+            env.cr.rollback()
+            rows.append(("the check's function alone", size, 1, seconds * 1000))
+            definition = Partner._credit_exposure_query(
+                env.company, SQL("%s", (partner.id,)), date.today()
+            )
+            _result, queries, seconds = measure(env, env.execute_query, definition)
+            rows.append(
+                ("the definition (what it summed)", size, queries, seconds * 1000)
+            )
+        assert not Partner._credit_ledger_drift()
+        # The triggers' cost at posting: their own time as PostgreSQL
+        # counts it (pg_stat_user_functions; a posting's time swings by
+        # more than they take), per invoice of 10 lines posted.
+        customer = Partner.create({"name": "Bench Posting Customer"})
+        moves = env["account.move"].create(
+            [
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": customer.id,
+                    "invoice_line_ids": [
+                        Command.create({"product_id": product.id, "price_unit": 10.0})
+                        for _line in range(10)
+                    ],
+                }
+                for _i in range(POSTINGS)
+            ]
+        )
+        env.cr.commit()
+        env.cr.execute("SET track_functions = 'pl'")
+        before = _ledger_function_stats(env)
+        seconds = _post_as_requests(env, moves)
+        after = _ledger_function_stats(env)
+        env.cr.execute("SET track_functions = 'none'")
+        calls = sum(after[name][0] - before.get(name, (0, 0.0))[0] for name in after)
+        spent = sum(after[name][1] - before.get(name, (0, 0.0))[1] for name in after)
+        rows.append(("post an invoice of 10 lines", "-", "-", seconds * 1000))
+        rows.append(
+            (
+                f"the ledger's triggers in it ({calls / POSTINGS:.0f} calls)",
+                "-",
+                "-",
+                spent / POSTINGS,
+            )
+        )
+        assert not Partner._credit_ledger_drift()
+    report(
+        "Credit check vs the customer's open receivable lines (exposure read "
+        "from credit_exposure_ledger); the ledger's triggers at posting",
+        rows,
+        ["what", "open receivable lines", "queries", "ms"],
+    )
+    print(f"load average at end: {load_average()}")
+
+
+BENCHES = (bench_credit_check, bench_confirmations, bench_exposure_scaling)
 
 if __name__ == "__main__":
     # Arguments name the benches to run (default: all), e.g. bench_confirmations.
