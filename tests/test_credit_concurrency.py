@@ -126,11 +126,11 @@ CLIENTS = 6
 ORDERS_PER_CLIENT = 3
 
 
-def test_one_customer_many_clients_take_turns(odoo_server):
-    """Six clients confirm orders of one customer at once: every request
-    completes, and a confirmation that lost the customer's lock is run again
-    once only (it waits for its turn before its snapshot)."""
-    url, db, log = odoo_server["url"], odoo_server["db"], odoo_server["log"]
+def _customer(odoo_server, name):
+    """``(admin uid, admin's call, customer id, product id)``: a customer
+    with an unreachable limit and a product without taxes, invoiced on
+    order, both named ``name`` and a stamp."""
+    url, db = odoo_server["url"], odoo_server["db"]
     common = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common")
     admin_uid = common.authenticate(db, "admin", "admin", {})
     admin = _rpc(url, db, admin_uid, "admin")
@@ -138,13 +138,27 @@ def test_one_customer_many_clients_take_turns(odoo_server):
     customer_id = admin(
         "res.partner",
         "create",
-        {"name": f"Busy Customer {stamp}", "is_company": True, "credit_limit": 1e9},
+        {"name": f"{name} Customer {stamp}", "is_company": True, "credit_limit": 1e9},
     )
     product_id = admin(
         "product.product",
         "create",
-        {"name": f"Busy Product {stamp}", "type": "consu", "taxes_id": [(5, 0, 0)]},
+        {
+            "name": f"{name} Product {stamp}",
+            "type": "consu",
+            "invoice_policy": "order",
+            "taxes_id": [(5, 0, 0)],
+        },
     )
+    return admin_uid, admin, customer_id, product_id
+
+
+def test_one_customer_many_clients_take_turns(odoo_server):
+    """Six clients confirm orders of one customer at once: every request
+    completes, and a confirmation that lost the customer's lock is run again
+    once only (it waits for its turn before its snapshot)."""
+    url, db, log = odoo_server["url"], odoo_server["db"], odoo_server["log"]
+    admin_uid, admin, customer_id, product_id = _customer(odoo_server, "Busy")
     line = {"product_id": product_id, "price_unit": 10.0, "tax_id": [(5, 0, 0)]}
     order_ids = [
         admin(
@@ -191,25 +205,7 @@ def test_postings_and_confirmations_keep_the_ledger_exact(odoo_server):
     ledger, credit_exposure_ledger) equals its journal items and order
     lines read one by one."""
     url, db = odoo_server["url"], odoo_server["db"]
-    common = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common")
-    admin_uid = common.authenticate(db, "admin", "admin", {})
-    admin = _rpc(url, db, admin_uid, "admin")
-    stamp = str(time.time_ns())
-    customer_id = admin(
-        "res.partner",
-        "create",
-        {"name": f"Ledger Customer {stamp}", "is_company": True, "credit_limit": 1e9},
-    )
-    product_id = admin(
-        "product.product",
-        "create",
-        {
-            "name": f"Ledger Product {stamp}",
-            "type": "consu",
-            "invoice_policy": "order",
-            "taxes_id": [(5, 0, 0)],
-        },
-    )
+    admin_uid, admin, customer_id, product_id = _customer(odoo_server, "Ledger")
 
     def order(amount):
         line = {"product_id": product_id, "price_unit": amount, "tax_id": [(5, 0, 0)]}

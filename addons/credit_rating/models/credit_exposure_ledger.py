@@ -194,6 +194,30 @@ def insert_sql(rows):
     )
 
 
+def fold_sql(where):
+    """SQL folding the ledger's rows ``t`` matching ``where`` (SQL): they
+    are replaced by their sums per partner, company and folded due date.
+    Only the rows the transaction sees are deleted, so a row that a
+    concurrent transaction adds stays; two folds of the same rows conflict
+    (the second fails to serialize and is run again)."""
+    return SQL(
+        """
+        WITH gone AS (
+            DELETE FROM %(table)s t
+             WHERE %(where)s
+         RETURNING t.partner_id, t.company_id, t.date_due,
+                   t.debit, t.credit, t.ordered, t.draft
+        )
+        %(insert)s
+        """,
+        table=SQL.identifier(LEDGER_TABLE),
+        where=where,
+        insert=insert_sql(
+            grouped_sql(SQL("SELECT * FROM gone"), folded_due_sql(SQL("x.date_due")))
+        ),
+    )
+
+
 def measured_sql(company_where=None):
     """SQL of the whole ledger as the definition measures it now, rows
     grouped per partner, company and folded due date; ``company_where``:
@@ -281,24 +305,11 @@ class ResPartner(models.Model):
             [("p_partner_ids", "int[]"), ("p_company_id", "int")],
             "void",
             [
-                SQL(
-                    """
-                    WITH gone AS (
-                        DELETE FROM %(table)s t
-                         WHERE t.partner_id = ANY(p_partner_ids)
-                           AND t.company_id = p_company_id
-                     RETURNING t.partner_id, t.company_id, t.date_due,
-                               t.debit, t.credit, t.ordered, t.draft
+                fold_sql(
+                    SQL(
+                        "t.partner_id = ANY(p_partner_ids) "
+                        "AND t.company_id = p_company_id"
                     )
-                    %(insert)s
-                    """,
-                    table=table,
-                    insert=insert_sql(
-                        grouped_sql(
-                            SQL("SELECT * FROM gone"),
-                            folded_due_sql(SQL("x.date_due")),
-                        )
-                    ),
                 )
             ],
         )
@@ -540,25 +551,7 @@ class ResPartner(models.Model):
         :return: the number of customers corrected
         """
         cr = self.env.cr
-        table = SQL.identifier(LEDGER_TABLE)
-        cr.execute(
-            SQL(
-                """
-                WITH gone AS (
-                    DELETE FROM %(table)s t
-                 RETURNING t.partner_id, t.company_id, t.date_due,
-                           t.debit, t.credit, t.ordered, t.draft
-                )
-                %(insert)s
-                """,
-                table=table,
-                insert=insert_sql(
-                    grouped_sql(
-                        SQL("SELECT * FROM gone"), folded_due_sql(SQL("x.date_due"))
-                    )
-                ),
-            )
-        )
+        cr.execute(fold_sql(SQL("TRUE")))
         drift = self._credit_ledger_drift()
         if not drift:
             return 0
