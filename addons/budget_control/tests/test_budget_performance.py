@@ -1,6 +1,7 @@
 from odoo import Command
 from odoo.tests import tagged
 
+from ..models.control_budget_total import LOCK_FUNCTION
 from .common import BudgetCommon
 
 
@@ -48,6 +49,16 @@ class TestBudgetPerformance(BudgetCommon):
         self.assertEqual(unbudgeted - plain, 1)
         self.assertEqual(budgeted - plain, 3)
         self.assertFigures(self.budget_a, 0.0, 1.0 * (1 + 1 + 1 + 1 + 40 + 1))
+
+    def test_check_function_plans_once(self):
+        """The check's function runs with generic plans: with PostgreSQL's
+        default it planned its statements again at every call."""
+        self.env.cr.execute(
+            "SELECT proconfig FROM pg_proc WHERE proname = %s", [LOCK_FUNCTION]
+        )
+        self.assertEqual(
+            self.env.cr.fetchall(), [(["plan_cache_mode=force_generic_plan"],)]
+        )
 
     def test_install_computation_matches_the_lines(self):
         """Partial billing in another unit, a refund, a foreign currency, a

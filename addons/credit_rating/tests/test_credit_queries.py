@@ -88,6 +88,17 @@ class TestCreditQueries(CreditCommon):
         self.assertTrue(result["allowed"])
         self.assertAlmostEqual(result["available"], 700.0)
 
+    def test_check_function_plans_once(self):
+        """The check's function runs with generic plans: with PostgreSQL's
+        default it planned its statements again at every call."""
+        self.env.cr.execute(
+            "SELECT proconfig FROM pg_proc WHERE proname = %s",
+            [self.env["res.partner"]._CREDIT_CHECK_FUNCTION],
+        )
+        self.assertEqual(
+            self.env.cr.fetchall(), [(["plan_cache_mode=force_generic_plan"],)]
+        )
+
     def _turns_held(self):
         """The customers' advisory locks of credit_queue this transaction holds."""
         self.env.cr.execute(

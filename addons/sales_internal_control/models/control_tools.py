@@ -122,20 +122,38 @@ def replace_query_function(cr, name, params, returns, query, prologue=None, decl
     :param returns: ``[(name, type)]`` of the result columns (names other
         than the columns of the query's tables)
     :param declare: ``[(name, type)]`` of the prologue's variables
+
+    Its statements use generic plans (``plan_cache_mode``): with the
+    default, PostgreSQL planned them again at every call, as their custom
+    plans looked cheaper than the generic one (the credit check's function
+    took 1.6 ms a call instead of 0.7); they read through indexes whatever
+    the parameters.
     """
     statements = [prologue] if prologue else []
     statements.append(SQL("RETURN QUERY %s", query))
-    replace_plpgsql_function(cr, name, params, returns, statements, declare)
+    replace_plpgsql_function(
+        cr,
+        name,
+        params,
+        returns,
+        statements,
+        declare,
+        settings={"plan_cache_mode": "force_generic_plan"},
+    )
 
 
-def replace_plpgsql_function(cr, name, params, returns, statements, declare=()):
+def replace_plpgsql_function(
+    cr, name, params, returns, statements, declare=(), settings=None
+):
     """(Re)create the PL/pgSQL function ``name`` whose body runs
     ``statements`` (SQL, each one PL/pgSQL statement without its ``;``),
     with the variables ``declare`` (``[(name, type)]``); see
     :func:`replace_query_function`. ``returns``: ``[(name, type)]`` of the
     result columns (``RETURNS TABLE``), or a type such as ``"trigger"``.
-    Its parameters are ``params`` (``[(name, type)]``). The old function
-    is dropped first, with the triggers that call it (``CASCADE``)."""
+    Its parameters are ``params`` (``[(name, type)]``); ``settings``:
+    ``{name: value}`` of the configuration it runs with (``SET``). The old
+    function is dropped first, with the triggers that call it
+    (``CASCADE``)."""
 
     def columns(pairs):
         return SQL(", ").join(SQL("%s %s", SQL.identifier(n), SQL(t)) for n, t in pairs)
@@ -157,12 +175,17 @@ def replace_plpgsql_function(cr, name, params, returns, statements, declare=()):
         if isinstance(returns, str)
         else SQL("TABLE (%s)", columns(returns))
     )
+    options = SQL(" ").join(
+        SQL("SET %s = %s", SQL.identifier(key), value)
+        for key, value in (settings or {}).items()
+    )
     cr.execute(
         SQL(
-            "CREATE FUNCTION %s(%s) RETURNS %s LANGUAGE plpgsql VOLATILE AS %s",
+            "CREATE FUNCTION %s(%s) RETURNS %s LANGUAGE plpgsql VOLATILE %s AS %s",
             SQL.identifier(name),
             columns(params),
             result,
+            options,
             "\n".join(lines),
         )
     )
