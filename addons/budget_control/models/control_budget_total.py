@@ -36,8 +36,10 @@ any difference).
 
 from odoo import api, models
 from odoo.addons.sales_internal_control.models.control_tools import (
+    create_transition_triggers,
     replace_plpgsql_function,
     replace_query_function,
+    transition_rows_sql,
 )
 from odoo.tools import SQL, format_amount
 from odoo.tools.translate import LazyTranslate
@@ -196,23 +198,7 @@ class ControlBudget(models.Model):
                 ],
                 declare=[("r", "record")],
             )
-            for op in ("INSERT", "DELETE", "UPDATE"):
-                tables = {
-                    "INSERT": "NEW TABLE AS new_rows",
-                    "DELETE": "OLD TABLE AS old_rows",
-                    "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-                }[op]
-                cr.execute(
-                    SQL(
-                        "CREATE TRIGGER %s AFTER %s ON %s REFERENCING %s "
-                        "FOR EACH STATEMENT EXECUTE FUNCTION %s()",
-                        SQL.identifier(f"{name}_{op.lower()}"),
-                        SQL(op),
-                        SQL.identifier(table),
-                        SQL(tables),
-                        SQL.identifier(name),
-                    )
-                )
+            create_transition_triggers(cr, name, table)
         replace_plpgsql_function(
             cr,
             "control_budget_total_budget",
@@ -270,26 +256,7 @@ class ControlBudget(models.Model):
         and ``old_rows``) moved: the pieces ``rows`` of the definition
         (:meth:`_consumption_sql`) over the rows after, minus over the rows
         before, of the rows whose ``columns`` changed."""
-        differ = SQL(
-            "(%s) IS DISTINCT FROM (%s)",
-            SQL(", ").join(SQL.identifier("n", name) for name in columns),
-            SQL(", ").join(SQL.identifier("o", name) for name in columns),
-        )
-        if op == "INSERT":
-            after = SQL("SELECT * FROM new_rows")
-            before = SQL("SELECT * FROM new_rows WHERE FALSE")
-        elif op == "DELETE":
-            after = SQL("SELECT * FROM old_rows WHERE FALSE")
-            before = SQL("SELECT * FROM old_rows")
-        else:
-            after = SQL(
-                "SELECT n.* FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE %s",
-                differ,
-            )
-            before = SQL(
-                "SELECT o.* FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE %s",
-                differ,
-            )
+        after, before = transition_rows_sql(op, columns)
         alias_sql = SQL.identifier(alias)
         model = self.env[
             "purchase.order.line" if alias == "pol" else "account.move.line"

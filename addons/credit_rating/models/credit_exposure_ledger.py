@@ -43,7 +43,9 @@ from collections import defaultdict
 
 from odoo import api, models
 from odoo.addons.sales_internal_control.models.control_tools import (
+    create_transition_triggers,
     replace_plpgsql_function,
+    transition_rows_sql,
 )
 from odoo.tools import SQL, format_amount
 from odoo.tools.translate import LazyTranslate
@@ -331,22 +333,7 @@ class ResPartner(models.Model):
                     SQL("RETURN NULL"),
                 ],
             )
-            for op, tables in (
-                ("INSERT", "NEW TABLE AS new_rows"),
-                ("DELETE", "OLD TABLE AS old_rows"),
-                ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
-            ):
-                cr.execute(
-                    SQL(
-                        "CREATE TRIGGER %s AFTER %s ON %s REFERENCING %s "
-                        "FOR EACH STATEMENT EXECUTE FUNCTION %s()",
-                        SQL.identifier(f"{name}_{op.lower()}"),
-                        SQL(op),
-                        SQL.identifier(table_name),
-                        SQL(tables),
-                        SQL.identifier(name),
-                    )
-                )
+            create_transition_triggers(cr, name, table_name)
         # An account that becomes receivable, or stops being one, changes
         # what counts of lines that did not change: measure it all again.
         replace_plpgsql_function(
@@ -380,41 +367,16 @@ class ResPartner(models.Model):
         statement of ``op`` (their transition tables ``new_rows`` and
         ``old_rows``) moved: the definition over the rows after, minus over
         the rows before, of the rows whose ``columns`` changed."""
-        differ = SQL(
-            "(%s) IS DISTINCT FROM (%s)",
-            SQL(", ").join(SQL.identifier("n", name) for name in columns),
-            SQL(", ").join(SQL.identifier("o", name) for name in columns),
-        )
-        parts = []
-        if op in ("INSERT", "UPDATE"):
-            after = (
-                SQL("new_rows")
-                if op == "INSERT"
-                else SQL(
-                    "(SELECT n.* FROM new_rows n JOIN old_rows o ON o.id = n.id "
-                    "WHERE %s)",
-                    differ,
-                )
-            )
-            parts.append(contributions_sql(alias, after))
-        if op in ("DELETE", "UPDATE"):
-            before = (
-                SQL("old_rows")
-                if op == "DELETE"
-                else SQL(
-                    "(SELECT o.* FROM old_rows o JOIN new_rows n ON n.id = o.id "
-                    "WHERE %s)",
-                    differ,
-                )
-            )
-            parts.append(
-                SQL(
-                    "SELECT b.partner_id, b.company_id, b.date_due, -b.debit, "
-                    "-b.credit, -b.ordered, -b.draft FROM (%s) b(partner_id, "
-                    "company_id, date_due, debit, credit, ordered, draft)",
-                    contributions_sql(alias, before),
-                )
-            )
+        after, before = transition_rows_sql(op, columns)
+        parts = [
+            contributions_sql(alias, SQL("(%s)", after)),
+            SQL(
+                "SELECT b.partner_id, b.company_id, b.date_due, -b.debit, "
+                "-b.credit, -b.ordered, -b.draft FROM (%s) b(partner_id, "
+                "company_id, date_due, debit, credit, ordered, draft)",
+                contributions_sql(alias, SQL("(%s)", before)),
+            ),
+        ]
         return insert_sql(grouped_sql(SQL(" UNION ALL ").join(parts)))
 
     # ----------------------------------------------------------------- read

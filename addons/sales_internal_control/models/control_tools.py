@@ -191,6 +191,60 @@ def replace_plpgsql_function(
     )
 
 
+# The transition tables of a statement trigger, per operation.
+TRANSITION_TABLES = {
+    "INSERT": "NEW TABLE AS new_rows",
+    "DELETE": "OLD TABLE AS old_rows",
+    "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+}
+
+
+def create_transition_triggers(cr, function, table):
+    """Create the statement-level triggers ``<function>_insert``,
+    ``_delete`` and ``_update`` on ``table`` that run the trigger function
+    ``function`` with their transition tables (``new_rows``,
+    ``old_rows``); dropped with the function."""
+    for op, tables in TRANSITION_TABLES.items():
+        cr.execute(
+            SQL(
+                "CREATE TRIGGER %s AFTER %s ON %s REFERENCING %s "
+                "FOR EACH STATEMENT EXECUTE FUNCTION %s()",
+                SQL.identifier(f"{function}_{op.lower()}"),
+                SQL(op),
+                SQL.identifier(table),
+                SQL(tables),
+                SQL.identifier(function),
+            )
+        )
+
+
+def transition_rows_sql(op, columns):
+    """``(after, before)``: SQL queries of the rows of one statement of
+    ``op`` as they are after it and as they were before it, in a trigger of
+    :func:`create_transition_triggers`, an update's rows only where one of
+    ``columns`` changed; the side an operation does not have is empty
+    (with the table's columns)."""
+    if op == "INSERT":
+        return SQL("SELECT * FROM new_rows"), SQL("SELECT * FROM new_rows WHERE FALSE")
+    if op == "DELETE":
+        return SQL("SELECT * FROM old_rows WHERE FALSE"), SQL("SELECT * FROM old_rows")
+    differ = SQL(
+        "(%s) IS DISTINCT FROM (%s)",
+        SQL(", ").join(SQL.identifier("n", name) for name in columns),
+        SQL(", ").join(SQL.identifier("o", name) for name in columns),
+    )
+    return (
+        SQL(
+            "SELECT n.* FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE %s",
+            differ,
+        ),
+        SQL(
+            "SELECT o.* FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE %s",
+            differ,
+        ),
+    )
+
+
 def drop_query_function(cr, name):
     """Drop the functions called ``name`` (of :func:`replace_query_function`
     and :func:`replace_plpgsql_function`), whatever their parameters, with
