@@ -387,7 +387,8 @@ class ResPartner(models.Model):
         as of ``today`` (SQL; not before the fold day, see
         :func:`fold_day_sql`), read from the ledger: rows ``(bucket,
         partner_id, amount, overdue)`` as :meth:`_credit_exposure_query`'s,
-        in one pass over the customers' rows."""
+        in one pass over the customers' rows, and a ``rows`` bucket: the
+        number of ledger rows read (see :meth:`_credit_ledger_fold`)."""
         return SQL(
             """
             SELECT v.bucket, v.partner_id, v.amount, v.overdue
@@ -406,7 +407,8 @@ class ResPartner(models.Model):
                        SUM(t.ordered) AS ordered,
                        SUM(t.draft)
                            FILTER (WHERE t.partner_id = c.commercial_partner_id)
-                           AS draft
+                           AS draft,
+                       count(*) AS ledger_rows
                   FROM res_partner c
                   JOIN %(table)s t
                     ON t.partner_id = c.id AND t.company_id = %(company)s
@@ -416,7 +418,8 @@ class ResPartner(models.Model):
         CROSS JOIN LATERAL (
                 VALUES ('receivable', g.partner_id, g.receivable, g.overdue),
                        ('order', g.partner_id, g.ordered, 0),
-                       ('draft', g.partner_id, g.draft, 0)
+                       ('draft', g.partner_id, g.draft, 0),
+                       ('rows', g.partner_id, g.ledger_rows, 0)
               ) v(bucket, partner_id, amount, overdue)
             """,
             today=today,
@@ -426,35 +429,25 @@ class ResPartner(models.Model):
         )
 
     @api.model
-    def _credit_ledger_fold_sql(self, partner_ids, company_id):
-        """PL/pgSQL of the credit check's fold: the rows of the commercial
-        partners of ``partner_ids`` (SQL of an int[]) and of their contacts
-        in ``company_id`` (SQL) are folded once there are more than
-        :data:`FOLD_ROWS` of them."""
-        keys = SQL(
-            """
-            SELECT c.id FROM res_partner c
-             WHERE c.commercial_partner_id IN (
-                   SELECT commercial_partner_id FROM res_partner
-                    WHERE id = ANY(%s))
-            """,
-            partner_ids,
+    def _credit_ledger_fold(self, commercial_ids, company_id):
+        """Fold the rows of the commercial partners ``commercial_ids`` and of
+        their contacts in the company ``company_id``: the credit check calls
+        it for the customers it read more than :data:`FOLD_ROWS` rows of
+        (its ``rows`` bucket), after reading them, so the next check reads a
+        few rows again; the sums are unchanged."""
+        self.env.execute_query(
+            SQL(
+                """
+                SELECT %(fold)s(ARRAY(
+                       SELECT c.id FROM res_partner c
+                        WHERE c.commercial_partner_id = ANY(%(ids)s)), %(company)s)
+                """,
+                fold=SQL.identifier(FOLD_FUNCTION),
+                ids=sorted(commercial_ids),
+                company=company_id,
+            )
         )
-        return SQL(
-            """
-            IF (SELECT count(*) > %(rows)s
-                  FROM %(table)s t
-                 WHERE t.partner_id IN (%(keys)s)
-                   AND t.company_id = %(company)s) THEN
-                PERFORM %(fold)s(ARRAY(%(keys)s), %(company)s);
-            END IF
-            """,
-            rows=FOLD_ROWS,
-            table=SQL.identifier(LEDGER_TABLE),
-            keys=keys,
-            company=company_id,
-            fold=SQL.identifier(FOLD_FUNCTION),
-        )
+        return True
 
     # --------------------------------------------------------- verification
     @api.model

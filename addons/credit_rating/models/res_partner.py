@@ -12,6 +12,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_amount
 
 from . import credit_queue
+from .credit_exposure_ledger import FOLD_ROWS
 from .credit_open_items import (
     draft_invoices_sql,
     open_age_totals_query,
@@ -406,7 +407,7 @@ class ResPartner(models.Model):
             for pid in ids
         }
         for bucket, pid, amount, overdue in rows:
-            if pid in result:
+            if pid in result and bucket in result[pid]:
                 result[pid][bucket] += amount or 0.0
                 if bucket == "receivable":
                     result[pid]["overdue"] = overdue or 0.0
@@ -466,6 +467,7 @@ class ResPartner(models.Model):
             credit_queue.lost(self.env.cr, partner_ids)
             raise
         commercial, partner_rows, grades, exposure_rows = {}, {}, set(), []
+        crowded = []
         for bucket, pid, amount, overdue, extra in rows:
             if bucket == "contact":
                 commercial[pid] = extra
@@ -473,8 +475,13 @@ class ResPartner(models.Model):
                 partner_rows[pid] = extra
             elif bucket == "blocked_grade":
                 grades.add(extra)
+            elif bucket == "rows":
+                if amount > FOLD_ROWS:
+                    crowded.append(pid)
             else:
                 exposure_rows.append((bucket, pid, amount, overdue))
+        if crowded:
+            self._credit_ledger_fold(crowded, company.id)
         data = self._credit_exposure_fold(company, exposure_rows, partner_rows)
         grades |= company._credit_blocked_grades()
         for pid, values in partner_rows.items():
@@ -605,32 +612,38 @@ class ResPartner(models.Model):
                 SQL("p_fallbacks"),
             ),
             # Each customer's turn first (credit_queue), in the order of
-            # their ids, when the transaction may still take turns; waited
-            # for TURN_WAIT at most (a turn held longer, e.g. stranded on a
-            # pooler's connection, is passed: the row lock still holds).
+            # their ids, when the transaction may still take turns. One
+            # customer's turn is first tried without waiting (no
+            # subtransaction: the common case); otherwise, or when taken,
+            # waited for TURN_WAIT at most (a turn held longer, e.g. stranded
+            # on a pooler's connection, is passed: the row lock still holds).
+            # Several customers are always taken in order: a try on one of
+            # them while waiting for another could deadlock.
             prologue=SQL(
                 """
-                DECLARE
-                    previous_timeout text := current_setting('lock_timeout');
-                BEGIN
-                    PERFORM set_config('lock_timeout', %(wait)s, true);
-                    PERFORM pg_advisory_xact_lock(%(ns)s, c.id)
-                       FROM (SELECT DISTINCT commercial_partner_id AS id
-                               FROM res_partner
-                              WHERE id = ANY(p_partner_ids)
-                           ORDER BY 1) c
-                      WHERE p_turns;
-                    PERFORM set_config('lock_timeout', previous_timeout, true);
-                EXCEPTION WHEN lock_not_available THEN
-                    NULL;
-                END;
-                %(fold)s
+                IF p_turns AND NOT (CASE
+                    WHEN cardinality(p_partner_ids) = 1 THEN COALESCE(
+                        (SELECT pg_try_advisory_xact_lock(%(ns)s, commercial_partner_id)
+                           FROM res_partner WHERE id = p_partner_ids[1]),
+                        FALSE)
+                    ELSE FALSE END) THEN
+                    DECLARE
+                        previous_timeout text := current_setting('lock_timeout');
+                    BEGIN
+                        PERFORM set_config('lock_timeout', %(wait)s, true);
+                        PERFORM pg_advisory_xact_lock(%(ns)s, c.id)
+                           FROM (SELECT DISTINCT commercial_partner_id AS id
+                                   FROM res_partner
+                                  WHERE id = ANY(p_partner_ids)
+                               ORDER BY 1) c;
+                        PERFORM set_config('lock_timeout', previous_timeout, true);
+                    EXCEPTION WHEN lock_not_available THEN
+                        NULL;
+                    END;
+                END IF
                 """,
                 wait=credit_queue.TURN_WAIT,
                 ns=credit_queue.ADVISORY_NAMESPACE,
-                fold=self._credit_ledger_fold_sql(
-                    SQL("p_partner_ids"), SQL("p_company_id")
-                ),
             ),
         )
         return result

@@ -116,6 +116,14 @@ class TestCreditQueries(CreditCommon):
         held = self._turns_held()
         self._order(amount=10.0).action_confirm()
         self.assertEqual(self._turns_held(), held + 1)
+        # Two customers at once: both taken, in order (the waiting path).
+        pair = self.env["res.partner"].create(
+            [{"name": f"Pair Customer {i}", "credit_limit": 100.0} for i in range(2)]
+        )
+        self.env["sale.order"].concat(
+            *(self._order(partner=customer, amount=10.0) for customer in pair)
+        ).action_confirm()
+        self.assertEqual(self._turns_held(), held + 3)
         count = credit_queue.TURNS_PER_TRANSACTION + 5
         customers = self.env["res.partner"].create(
             [
@@ -128,7 +136,7 @@ class TestCreditQueries(CreditCommon):
         )
         orders.action_confirm()
         self.assertEqual(set(orders.mapped("state")), {"sale"})
-        self.assertEqual(self._turns_held(), held + 1)
+        self.assertEqual(self._turns_held(), held + 3)
         # over the limit, still refused without the turns
         with self.assertRaises(UserError):
             self._order(partner=customers[0], amount=95.0).action_confirm()
