@@ -12,6 +12,12 @@
    at the start and the end. It runs on throw-away copies of the two
    databases, vacuumed and analyzed once the orders are created.
 
+3. The check against the customer's history (``bench_exposure_scaling``)
+   and the ledger triggers' cost at posting.
+4. Rewriting 100,000 journal items with and without the statement-level
+   triggers (``bench_bulk_rewrite``), as a migration or a module update
+   does.
+
 The first bench runs in a transaction that is rolled back.
 """
 
@@ -20,6 +26,7 @@ import os
 import sys
 import time
 from datetime import date, timedelta
+from statistics import median
 
 from common import (
     SIDE_BY_SIDE_HEADERS,
@@ -362,7 +369,89 @@ def bench_exposure_scaling():
     print(f"load average at end: {load_average()}")
 
 
-BENCHES = (bench_credit_check, bench_confirmations, bench_exposure_scaling)
+REWRITE_LINES = 100_000
+REWRITES = (
+    ("a column the controls do not read", SQL("write_date = write_date")),
+    ("a column they read, values unchanged", SQL("date_maturity = date_maturity")),
+    ("a column they read, every due date a day later",
+     SQL("date_maturity = date_maturity + 1")),
+)
+
+
+def _rewrite_seconds(env, assignment, batch, triggers):
+    """Seconds to rewrite every journal item with ``assignment`` (SQL), in
+    statements of ``batch`` rows (as Odoo's flush writes them) or in one,
+    with the tables' own triggers (the exposure ledger's and the budget
+    totals') or with them disabled; rolled back."""
+    cr = env.cr
+    if not triggers:
+        cr.execute("ALTER TABLE account_move_line DISABLE TRIGGER USER")
+    cr.execute("SELECT min(id), max(id) FROM account_move_line")
+    low, high = cr.fetchone()
+    start = time.perf_counter()
+    for first in range(low, high + 1, batch):
+        cr.execute(
+            SQL(
+                "UPDATE account_move_line SET %s WHERE id >= %s AND id < %s",
+                assignment,
+                first,
+                first + batch,
+            )
+        )
+    seconds = time.perf_counter() - start
+    cr.rollback()
+    return seconds
+
+
+def bench_bulk_rewrite():
+    """What the statement-level triggers on journal items (the exposure
+    ledger's and the budget totals') cost a rewrite of every journal item,
+    as a module update recomputing a stored field or a data migration does:
+    100,000 open receivable lines of one customer, in statements of 1,000
+    rows (Odoo's flush) and in one statement, with the triggers and with
+    them disabled (median of 3 interleaved runs, each rolled back)."""
+    print(f"\nload average at start: {load_average()}")
+    rows = []
+    with copy_env(os.environ["IC_BENCH_DB"], "rewrite") as env:
+        partner = env["res.partner"].create({"name": "Bench Rewrite Customer"})
+        _open_receivables(env, partner, REWRITE_LINES)
+        env.cr.commit()
+        vacuum_analyze(env, ("account_move_line", "credit_exposure_ledger"))
+        for label, assignment in REWRITES:
+            for batch in (1000, 10 * REWRITE_LINES):
+                times = {True: [], False: []}
+                for run in range(3):
+                    for triggers in (True, False) if run % 2 else (False, True):
+                        times[triggers].append(
+                            _rewrite_seconds(env, assignment, batch, triggers)
+                        )
+                with_, without = median(times[True]), median(times[False])
+                rows.append(
+                    (
+                        label,
+                        "1,000" if batch == 1000 else "all",
+                        without,
+                        with_,
+                        f"{with_ / without:.2f}",
+                    )
+                )
+        assert not env["res.partner"]._credit_ledger_drift()
+    report(
+        f"Rewriting {REWRITE_LINES:,} journal items, with and without the "
+        "statement-level triggers of the exposure ledger and the budget "
+        "totals (seconds)",
+        rows,
+        ("statement", "rows a statement", "triggers off", "triggers on", "ratio"),
+    )
+    print(f"load average at end: {load_average()}")
+
+
+BENCHES = (
+    bench_credit_check,
+    bench_confirmations,
+    bench_exposure_scaling,
+    bench_bulk_rewrite,
+)
 
 if __name__ == "__main__":
     # Arguments name the benches to run (default: all), e.g. bench_confirmations.
