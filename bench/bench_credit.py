@@ -373,8 +373,10 @@ REWRITE_LINES = 100_000
 REWRITES = (
     ("a column the controls do not read", SQL("write_date = write_date")),
     ("a column they read, values unchanged", SQL("date_maturity = date_maturity")),
-    ("a column they read, every due date a day later",
-     SQL("date_maturity = date_maturity + 1")),
+    (
+        "a column they read, every due date a day later",
+        SQL("date_maturity = date_maturity + 1"),
+    ),
 )
 
 
