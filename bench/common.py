@@ -9,6 +9,7 @@ sets IC_BENCH_DB, IC_BENCH_PLAIN_DB, IC_ADDONS_PATH and ODOO_SRC.
 
 import contextlib
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -166,8 +167,21 @@ SIDE_BY_SIDE_HEADERS = (
     "ms plain (min / median)",
     "ms addons (min / median)",
     "time ratio (median of rounds)",
+    "90 % interval",
     "ratio of mins",
 )
+
+
+def median_interval(values, level=0.90, resamples=2000):
+    """The ``level`` bootstrap interval of the median of ``values`` (the
+    rounds' ratios): how far the median could move on this machine's noise
+    with as many rounds again. Seeded, so a run's figures can be repeated."""
+    rng = random.Random(0)
+    medians = sorted(
+        median(rng.choices(values, k=len(values))) for _i in range(resamples)
+    )
+    tail = int(resamples * (1 - level) / 2)
+    return medians[tail], medians[-tail - 1]
 
 
 def side_by_side(plain, addons, rounds):
@@ -175,9 +189,12 @@ def side_by_side(plain, addons, rounds):
     seconds per document, and ``queries``, the counts per document) in
     interleaved rounds; return the cells of SIDE_BY_SIDE_HEADERS: the mean
     queries, each side's best and median round, the median of the rounds'
-    time ratios and the ratio of the best rounds."""
+    time ratios with its 90 % interval (:func:`median_interval`) and the
+    ratio of the best rounds."""
     times = interleaved({"plain": plain.sample, "addons": addons.sample}, rounds)
-    ratio = median(a / p for p, a in zip(times["plain"], times["addons"], strict=True))
+    ratios = [a / p for p, a in zip(times["plain"], times["addons"], strict=True)]
+    ratio = median(ratios)
+    low, high = median_interval(ratios)
     plain_min, addons_min = min(times["plain"]), min(times["addons"])
     plain_q, addons_q = mean(plain.queries), mean(addons.queries)
     return (
@@ -187,6 +204,7 @@ def side_by_side(plain, addons, rounds):
         f"{plain_min * 1000:.1f} / {median(times['plain']) * 1000:.1f}",
         f"{addons_min * 1000:.1f} / {median(times['addons']) * 1000:.1f}",
         f"{ratio:.2f}",
+        f"{low:.2f}-{high:.2f}",
         f"{addons_min / plain_min:.2f}",
     )
 

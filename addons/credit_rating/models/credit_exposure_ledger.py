@@ -59,6 +59,11 @@ from .credit_open_items import (
 _lt = LazyTranslate(__name__)
 
 LEDGER_TABLE = "credit_exposure_ledger"
+# One row per commercial partner that the credit check rewrites to lock the
+# customer (res.partner._credit_locked_check_query): a narrow table with one
+# index, where rewriting the partner's own row opened and locked every index
+# of res_partner at each confirmation.
+LOCK_TABLE = "credit_exposure_lock"
 REBUILD_FUNCTION = "credit_exposure_rebuild"
 FOLD_FUNCTION = "credit_exposure_fold"
 # The trigger functions: (name, table, alias, the columns the definition reads).

@@ -34,6 +34,10 @@ import time
 import psycopg2
 from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
+from odoo.tools import SQL
+
+from .credit_exposure_ledger import LOCK_TABLE
+
 _logger = logging.getLogger(__name__)
 
 # "CR" (credit rating): the first key of the advisory locks, the customer's id
@@ -163,16 +167,15 @@ def _wait_for_turn(cnx, partner_ids):
             (ADVISORY_NAMESPACE, partner_ids),
         )
         held = [row[0] for row in raw.fetchall()]
-        # The check's lock is a write of the row (FOR NO KEY UPDATE): wait
-        # for it alone. FOR UPDATE would also wait for the key-share locks
-        # that a confirmation takes on its customer before its check (the
-        # foreign keys of the order and its followers), while that
-        # confirmation waits for this turn: a deadlock.
-        raw.execute(
-            "SELECT id FROM res_partner WHERE id = ANY(%s) ORDER BY id "
-            "FOR NO KEY UPDATE",
-            (held,),
+        # The check's lock is a write of the customer's row of LOCK_TABLE
+        # (FOR NO KEY UPDATE waits for it alone).
+        wait = SQL(
+            "SELECT partner_id FROM %s WHERE partner_id = ANY(%s) "
+            "ORDER BY partner_id FOR NO KEY UPDATE",
+            SQL.identifier(LOCK_TABLE),
+            held,
         )
+        raw.execute(wait.code, wait.params)
     # The row is not kept: the request's snapshot is taken by its own first
     # statement, after the turn came.
     cnx.rollback()

@@ -12,7 +12,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_amount
 
 from . import credit_queue
-from .credit_exposure_ledger import FOLD_ROWS
+from .credit_exposure_ledger import FOLD_ROWS, LOCK_TABLE
 from .credit_open_items import (
     draft_invoices_sql,
     open_age_totals_query,
@@ -423,15 +423,18 @@ class ResPartner(models.Model):
         orders under check, contacts included) and read everything their
         credit check needs, in one statement, in the current company.
 
-        The lock rewrites their rows (``write_date = write_date``, as
-        ``control.log._lock_for_check`` does): a second transaction checking
-        the same customer waits for the first one and then, under Odoo's
-        REPEATABLE READ isolation, fails with a serialization error and is
-        retried, seeing what the first one committed. A write lock, not a
-        ``SELECT ... FOR UPDATE``, which would let the second one read its
-        older snapshot. Every part of the statement reads the transaction's
-        snapshot, so the lock in a sub-statement guards the exposure read
-        with it as a separate statement would.
+        The lock rewrites the customers' rows of ``credit_exposure_lock``
+        (:data:`LOCK_TABLE`, inserted at their first check): a second
+        transaction checking the same customer waits for the first one and
+        then, under Odoo's REPEATABLE READ isolation, fails with a
+        serialization error and is retried, seeing what the first one
+        committed. A write lock, not a ``SELECT ... FOR UPDATE``, which would
+        let the second one read its older snapshot. The rows are the
+        table's, not the partners' own (as ``control.log._lock_for_check``
+        rewrites documents): a write of ``res_partner`` opens and locks each
+        of its some 40 indexes. Every part of the statement reads the
+        transaction's snapshot, so the lock in a sub-statement guards the
+        exposure read with it as a separate statement would.
 
         The statement is :meth:`_credit_locked_check_query` run through the
         database function :attr:`_CREDIT_CHECK_FUNCTION`.
@@ -555,10 +558,10 @@ class ResPartner(models.Model):
                   FROM res_partner
                  WHERE id = ANY(%(partner_ids)s)
             ), locked AS (
-                UPDATE res_partner p
-                   SET write_date = p.write_date
-                 WHERE p.id IN (SELECT commercial_partner_id FROM contact)
-             RETURNING p.id, jsonb_build_object(%(info)s) AS info
+                INSERT INTO %(lock)s AS k (partner_id)
+                SELECT DISTINCT commercial_partner_id FROM contact ORDER BY 1
+                    ON CONFLICT (partner_id) DO UPDATE SET checks = k.checks + 1
+             RETURNING k.partner_id
             )
             SELECT e.bucket, e.partner_id, e.amount, e.overdue, NULL::jsonb
               FROM (%(exposure)s) e(bucket, partner_id, amount, overdue)
@@ -566,7 +569,9 @@ class ResPartner(models.Model):
             SELECT 'contact', id, 0, 0, to_jsonb(commercial_partner_id)
               FROM contact
             UNION ALL
-            SELECT 'partner', id, 0, 0, info FROM locked
+            SELECT 'partner', p.id, 0, 0, jsonb_build_object(%(info)s)
+              FROM res_partner p
+             WHERE p.id IN (SELECT partner_id FROM locked)
             UNION ALL
             SELECT 'blocked_grade', NULL, 0, 0, to_jsonb(pol.grade)
               FROM credit_grade_policy pol
@@ -577,6 +582,7 @@ class ResPartner(models.Model):
                  ORDER BY s.id DESC LIMIT 1)
             """,
             partner_ids=partner_ids,
+            lock=SQL.identifier(LOCK_TABLE),
             info=SQL(", ").join(columns),
             company=company_id,
             exposure=self._credit_ledger_query(
@@ -588,6 +594,20 @@ class ResPartner(models.Model):
 
     def init(self):
         result = super().init()
+        # fillfactor: room on each page for the rewritten rows (HOT updates,
+        # the index untouched).
+        self.env.cr.execute(
+            SQL(
+                """
+                CREATE TABLE IF NOT EXISTS %s (
+                    partner_id integer PRIMARY KEY
+                        REFERENCES res_partner (id) ON DELETE CASCADE,
+                    checks bigint NOT NULL DEFAULT 0
+                ) WITH (fillfactor = 50)
+                """,
+                SQL.identifier(LOCK_TABLE),
+            )
+        )
         replace_query_function(
             self.env.cr,
             self._CREDIT_CHECK_FUNCTION,
