@@ -2,7 +2,7 @@
     "name": "Credit Rating",
     "summary": "Customer scorecards, grades A-D, credit exposure and "
     "credit blocking at order confirmation",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Accounting/Internal Control",
     "license": "LGPL-3",
     "author": "Internal Control Suite",

@@ -30,6 +30,7 @@ class ResPartner(models.Model):
     credit_hold_dunning = fields.Boolean(
         string="Hold Set by Dunning",
         company_dependent=True,
+        index=False,  # see res_partner.NO_INDEX_FIELDS
         readonly=True,
         help="The credit hold was set by the dunning; it lifts it when no open "
         "invoice is at a credit-hold level any more. A hold set by a credit "
