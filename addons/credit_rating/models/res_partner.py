@@ -628,17 +628,21 @@ class ResPartner(models.Model):
                 )
             )
         # fillfactor: room on each page for the rewritten rows (HOT updates,
-        # the index untouched).
+        # the index untouched). No foreign key: a row left by a deleted or
+        # merged partner is harmless, and the partner merge wizard rewrites
+        # every foreign key to res_partner (here it would collide with the
+        # destination's own row).
         self.env.cr.execute(
             SQL(
                 """
-                CREATE TABLE IF NOT EXISTS %s (
-                    partner_id integer PRIMARY KEY
-                        REFERENCES res_partner (id) ON DELETE CASCADE,
+                CREATE TABLE IF NOT EXISTS %(table)s (
+                    partner_id integer PRIMARY KEY,
                     checks bigint NOT NULL DEFAULT 0
-                ) WITH (fillfactor = 50)
+                ) WITH (fillfactor = 50);
+                ALTER TABLE %(table)s DROP CONSTRAINT IF EXISTS %(fkey)s
                 """,
-                SQL.identifier(LOCK_TABLE),
+                table=SQL.identifier(LOCK_TABLE),
+                fkey=SQL.identifier(f"{LOCK_TABLE}_partner_id_fkey"),
             )
         )
         replace_query_function(

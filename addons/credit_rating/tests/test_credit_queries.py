@@ -1,5 +1,6 @@
 from odoo import fields, sql_db
 from odoo.addons.credit_rating.models import credit_queue
+from odoo.addons.credit_rating.models.credit_exposure_ledger import LOCK_TABLE
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -163,3 +164,25 @@ class TestCreditQueries(CreditCommon):
         self.assertEqual(self.env.cr.fetchone()[0], timeout)
         with self.assertRaises(UserError):
             self._order(amount=995.0).action_confirm()
+
+    def test_merged_customers_keep_their_lock(self):
+        """Two customers that were both checked (each with its row of the
+        lock table) can be merged; the merged customer is checked against
+        its limit with both customers' orders."""
+        other = self.env["res.partner"].create(
+            {"name": "Credit Customer Twin", "is_company": True, "credit_limit": 1000.0}
+        )
+        self._order(amount=300.0).action_confirm()
+        self._order(partner=other, amount=400.0).action_confirm()
+        self.env.cr.execute(
+            f"SELECT count(*) FROM {LOCK_TABLE} WHERE partner_id IN %s",
+            [(self.customer.id, other.id)],
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], 2)
+        wizard = self.env["base.partner.merge.automatic.wizard"].create({})
+        wizard._merge((self.customer + other).ids, self.customer)
+        self.assertFalse(other.exists())
+        self.assertEqual(self.customer.credit_check(0.0)["exposure"], 700.0)
+        with self.assertRaises(UserError):
+            self._order(amount=301.0).action_confirm()
+        self._order(amount=300.0).action_confirm()
