@@ -11,20 +11,26 @@
    that both sides see the same load on a shared machine; the load average
    at the start and the end. It runs on throw-away copies of the two
    databases, vacuumed and analyzed once the orders are created.
-
 3. The check against the customer's history (``bench_exposure_scaling``)
    and the ledger triggers' cost at posting.
 4. Rewriting 100,000 journal items with and without the statement-level
    triggers (``bench_bulk_rewrite``), as a migration or a module update
    does.
+5. PostgreSQL's own CPU per sale confirmation, by phase, from perf samples
+   of the two backends (``bench_backend_profile``).
 
 The first bench runs in a transaction that is rolled back.
 """
 
 import json
 import os
+import shutil
+import signal
+import subprocess
 import sys
+import tempfile
 import time
+from collections import Counter
 from datetime import date, timedelta
 from statistics import median
 
@@ -448,11 +454,127 @@ def bench_bulk_rewrite():
     print(f"load average at end: {load_average()}")
 
 
+# The phases of PostgreSQL a sample of the backend's stack falls in (the
+# innermost of these functions on the stack).
+PG_PHASES = (
+    ("raw_parser", "parse"),
+    ("pg_parse_query", "parse"),
+    ("parse_analyze_fixedparams", "analyze"),
+    ("pg_analyze_and_rewrite_fixedparams", "analyze"),
+    ("standard_planner", "plan"),
+    ("GetCachedPlan", "plan (PL/pgSQL, cached)"),
+    ("ExecCallTriggerFunc", "triggers"),
+    ("AfterTriggerEndQuery", "triggers"),
+    ("ExecInsertIndexTuples", "index writes"),
+    ("standard_ExecutorStart", "executor start"),
+    ("standard_ExecutorRun", "execution"),
+    ("standard_ExecutorEnd", "executor end"),
+    ("CommitTransaction", "commit"),
+)
+PROFILE_ROUNDS = 16
+PROFILE_HZ = 4000
+
+
+def _backend_phases(perf_data, pids):
+    """``{pid: Counter(phase: samples)}`` of ``perf_data`` for ``pids``."""
+    script = subprocess.run(
+        ["perf", "script", "-i", perf_data, "-F", "pid,ip,sym"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    phases = dict(PG_PHASES)
+    counts = {pid: Counter() for pid in pids}
+    for sample in script.split("\n\n"):
+        lines = sample.strip().splitlines()
+        if not lines or not lines[0].strip().isdigit():
+            continue
+        pid = int(lines[0])
+        if pid not in counts:
+            continue
+        frames = [line.split()[1] for line in lines[1:] if len(line.split()) > 1]
+        phase = next((phases[f] for f in frames if f in phases), "other")
+        counts[pid][phase] += 1
+    return counts
+
+
+def bench_backend_profile():
+    """What the addons cost PostgreSQL itself at a sale confirmation: the
+    two databases' backends sampled by ``perf record`` (Linux's perf, run
+    by root or with perf_event_paranoid <= 1) while orders of distinct
+    customers are confirmed in interleaved rounds, the samples sorted by the
+    phase of PostgreSQL they fall in; less noisy than the wall-clock ratio.
+    Skipped without perf."""
+    if not shutil.which("perf"):
+        print("\nbench_backend_profile: perf is not installed, skipped")
+        return
+    print(f"\nload average at start: {load_average()}")
+    global ROUNDS
+    rounds, ROUNDS = ROUNDS, PROFILE_ROUNDS + 1
+    try:
+        with (
+            copy_env(os.environ["IC_BENCH_PLAIN_DB"], "profile") as plain_env,
+            copy_env(os.environ["IC_BENCH_DB"], "profile") as addons_env,
+            tempfile.TemporaryDirectory() as tmp,
+        ):
+            sides = {
+                "plain": _Side(plain_env, plain=True, shared=False),
+                "addons": _Side(addons_env, plain=False, shared=False),
+            }
+            pids = {
+                name: side.env.cr._cnx.get_backend_pid() for name, side in sides.items()
+            }
+            perf_data = os.path.join(tmp, "perf.data")
+            perf = subprocess.Popen(
+                ["perf", "record", "-q", "-g", "-e", "cpu-clock"]
+                + ["-F", str(PROFILE_HZ), "-o", perf_data]
+                + ["-p", ",".join(str(pid) for pid in pids.values())],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            time.sleep(1.0)
+            confirmed = 0
+            for round_ in range(PROFILE_ROUNDS):
+                order = ("plain", "addons") if round_ % 2 else ("addons", "plain")
+                for name in order:
+                    sides[name].sample()
+                confirmed += SAMPLE
+            perf.send_signal(signal.SIGINT)
+            perf.wait()
+            counts = _backend_phases(perf_data, pids.values())
+    finally:
+        ROUNDS = rounds
+    plain, addons = counts[pids["plain"]], counts[pids["addons"]]
+
+    def ms(samples):
+        return samples / PROFILE_HZ / confirmed * 1000
+
+    rows = [
+        (phase, ms(plain[phase]), ms(addons[phase]), ms(addons[phase] - plain[phase]))
+        for phase in sorted(
+            set(plain) | set(addons), key=lambda p: plain[p] - addons[p]
+        )
+    ]
+    total_plain, total_addons = sum(plain.values()), sum(addons.values())
+    rows.append(
+        ("all", ms(total_plain), ms(total_addons), ms(total_addons - total_plain))
+    )
+    report(
+        "PostgreSQL's CPU per sale confirmation, by phase (perf samples of "
+        f"the two backends, {confirmed} confirmations a side, distinct "
+        "customers; ms)",
+        rows,
+        ("phase", "plain", "addons", "extra"),
+    )
+    print(f"load average at end: {load_average()}")
+
+
 BENCHES = (
     bench_credit_check,
     bench_confirmations,
     bench_exposure_scaling,
     bench_bulk_rewrite,
+    bench_backend_profile,
 )
 
 if __name__ == "__main__":

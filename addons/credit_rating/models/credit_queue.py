@@ -12,7 +12,8 @@ and a request that lost keeps the customers it lost (:func:`lost`). When
 Odoo runs it again, before its first statement (:func:`take_turn`, called
 at the top of the confirmation), it takes a session-level advisory lock on
 them, which waits for the transactions holding them to end, then waits for
-the customer's row to be free. The retried request's snapshot is taken after
+the customer's lock row (``credit_exposure_lock``) to be free. The retried
+request's snapshot is taken after
 that, and nobody locks the customer before it. The session-level lock is
 given back after the retried request's commit or rollback (its cursor's
 ``postcommit`` and ``postrollback``; a closed connection releases it too).
