@@ -541,6 +541,10 @@ def bench_backend_profile():
                 confirmed += SAMPLE
             perf.send_signal(signal.SIGINT)
             perf.wait()
+            if not os.path.exists(perf_data):
+                # perf could not attach (perf_event_paranoid, no root)
+                print("bench_backend_profile: perf recorded nothing, skipped")
+                return
             counts = _backend_phases(perf_data, pids.values())
     finally:
         ROUNDS = rounds
