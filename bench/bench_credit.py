@@ -425,6 +425,17 @@ def bench_bulk_rewrite():
         _open_receivables(env, partner, REWRITE_LINES)
         env.cr.commit()
         vacuum_analyze(env, ("account_move_line", "credit_exposure_ledger"))
+        # First a statement of one row, as a session of a server writes
+        # before a large one: the triggers' plans are kept from their first
+        # call (a join of the transition tables planned for one row made
+        # the rewrite quadratic, see control_tools.transition_rows_sql).
+        env.cr.execute(
+            SQL(
+                "UPDATE account_move_line SET write_date = write_date "
+                "WHERE id = (SELECT min(id) FROM account_move_line)"
+            )
+        )
+        env.cr.rollback()
         for label, assignment in REWRITES:
             for batch in (1000, 10 * REWRITE_LINES):
                 times = {True: [], False: []}

@@ -66,41 +66,13 @@ LEDGER_TABLE = "credit_exposure_ledger"
 LOCK_TABLE = "credit_exposure_lock"
 REBUILD_FUNCTION = "credit_exposure_rebuild"
 FOLD_FUNCTION = "credit_exposure_fold"
-# The trigger functions: (name, table, alias, the columns the definition reads).
+# The trigger functions: (name, table, alias). Every row a statement wrote
+# is measured before and after (transition_rows_sql without columns): the
+# amounts are numeric, so the rows it did not move cancel out exactly.
 LEDGER_TRIGGERS = (
-    (
-        "credit_exposure_ledger_lines",
-        "account_move_line",
-        "l",
-        (
-            "partner_id",
-            "company_id",
-            "account_id",
-            "parent_state",
-            "reconciled",
-            "amount_residual",
-            "date_maturity",
-            "date",
-        ),
-    ),
-    (
-        "credit_exposure_ledger_orders",
-        "sale_order_line",
-        "sol",
-        ("order_partner_id", "company_id", "state", "credit_open_amount"),
-    ),
-    (
-        "credit_exposure_ledger_drafts",
-        "account_move",
-        "m",
-        (
-            "commercial_partner_id",
-            "company_id",
-            "state",
-            "move_type",
-            "amount_total_signed",
-        ),
-    ),
+    ("credit_exposure_ledger_lines", "account_move_line", "l"),
+    ("credit_exposure_ledger_orders", "sale_order_line", "sol"),
+    ("credit_exposure_ledger_drafts", "account_move", "m"),
 )
 ACCOUNT_FUNCTION = "credit_exposure_ledger_accounts"
 # Every database function of the ledger (dropped, with their triggers, at an
@@ -242,7 +214,7 @@ def measured_sql(company_where=None):
             if company_where
             else None,
         )
-        for _name, table, alias, _columns in LEDGER_TRIGGERS
+        for _name, table, alias in LEDGER_TRIGGERS
     )
     return grouped_sql(parts, folded_due_sql(SQL("x.date_due")))
 
@@ -320,7 +292,7 @@ class ResPartner(models.Model):
                 )
             ],
         )
-        for name, table_name, alias, columns in LEDGER_TRIGGERS:
+        for name, table_name, alias in LEDGER_TRIGGERS:
             replace_plpgsql_function(
                 cr,
                 name,
@@ -331,7 +303,7 @@ class ResPartner(models.Model):
                         "IF TG_OP = 'INSERT' THEN %s; ELSIF TG_OP = 'DELETE' "
                         "THEN %s; ELSE %s; END IF",
                         *(
-                            self._credit_ledger_apply(alias, columns, op)
+                            self._credit_ledger_apply(alias, op)
                             for op in ("INSERT", "DELETE", "UPDATE")
                         ),
                     ),
@@ -367,12 +339,12 @@ class ResPartner(models.Model):
         )
 
     @api.model
-    def _credit_ledger_apply(self, alias, columns, op):
+    def _credit_ledger_apply(self, alias, op):
         """The statement that inserts into the ledger what the rows of one
         statement of ``op`` (their transition tables ``new_rows`` and
         ``old_rows``) moved: the definition over the rows after, minus over
-        the rows before, of the rows whose ``columns`` changed."""
-        after, before = transition_rows_sql(op, columns)
+        the rows before (the sums that are all zero left out)."""
+        after, before = transition_rows_sql(op)
         parts = [
             contributions_sql(alias, SQL("(%s)", after)),
             SQL(

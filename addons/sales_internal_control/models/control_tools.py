@@ -218,16 +218,27 @@ def create_transition_triggers(cr, function, table):
         )
 
 
-def transition_rows_sql(op, columns):
+def transition_rows_sql(op, columns=None):
     """``(after, before)``: SQL queries of the rows of one statement of
     ``op`` as they are after it and as they were before it, in a trigger of
-    :func:`create_transition_triggers`, an update's rows only where one of
-    ``columns`` changed; the side an operation does not have is empty
-    (with the table's columns)."""
+    :func:`create_transition_triggers`; the side an operation does not have
+    is empty (with the table's columns).
+
+    An update's rows are all of them when ``columns`` is None: what the
+    trigger measures over the rows after minus the rows before then cancels
+    for the rows it does not move, exactly when its amounts are numeric.
+    With ``columns``, only the rows where one of them changed: the pairs of
+    rows are matched on their ids in a join of the two transition tables,
+    which PostgreSQL may plan as a nested loop (its plan of the trigger's
+    statement is kept for the session, from the sizes of its first call):
+    quadratic on a large statement (a rewrite of 5,000 journal items took
+    11 s that way, 0.2 s without the join)."""
     if op == "INSERT":
         return SQL("SELECT * FROM new_rows"), SQL("SELECT * FROM new_rows WHERE FALSE")
     if op == "DELETE":
         return SQL("SELECT * FROM old_rows WHERE FALSE"), SQL("SELECT * FROM old_rows")
+    if columns is None:
+        return SQL("SELECT * FROM new_rows"), SQL("SELECT * FROM old_rows")
     differ = SQL(
         "(%s) IS DISTINCT FROM (%s)",
         SQL(", ").join(SQL.identifier("n", name) for name in columns),
