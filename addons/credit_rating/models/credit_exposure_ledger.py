@@ -16,9 +16,9 @@ what counts:
 
 - statement-level triggers on ``account_move_line``, ``sale_order_line``
   and ``account_move`` measure the rows the statement inserted, deleted or
-  changed (in a column the definition reads) with the definition, before
-  and after, and insert the difference, one row per partner, company and
-  due date;
+  updated with the definition, before and after, and insert the
+  difference, one row per partner, company and due date (the rows an
+  update did not move cancel out: the amounts are numeric);
 - a change of an account's type (to or from receivable) measures the
   ledger again (:data:`REBUILD_FUNCTION`), as install and update do.
 
@@ -29,7 +29,7 @@ become visible exactly when its changes do, whatever its isolation level.
 
 The rows of a partner are folded into one row per due date (the debits due
 more than two days ago, overdue for every user's day, into one) by the
-credit check once a customer has more than :data:`FOLD_ROWS`, and for every
+credit check once it read more than :data:`FOLD_ROWS` of them, and for every
 customer by the daily cron (:meth:`ResPartner._cron_verify_exposure`), which
 also compares the ledger with the definition and corrects a difference (a
 writer with the triggers off), logged under *Credit exposure repaired*.
