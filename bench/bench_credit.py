@@ -40,6 +40,7 @@ from common import (
     confirm_as_requests,
     copy_env,
     init_odoo,
+    interleaved,
     load_average,
     measure,
     new_request,
@@ -178,10 +179,10 @@ class _Side:
     of distinct customers (or of one customer) created up front. With the
     addons, every customer has a credit limit (no rule hit)."""
 
-    def __init__(self, env, plain, shared):
+    def __init__(self, env, plain, shared, rounds=None):
         self.env = env
         product = _product(env)
-        count = ROUNDS * SAMPLE + 1
+        count = (rounds or ROUNDS) * SAMPLE + 1
         partners = env["res.partner"].create(
             [{"name": f"Bench Confirm Customer {i}"} for i in range(count)]
         )
@@ -520,45 +521,38 @@ def bench_backend_profile():
         print("\nbench_backend_profile: perf is not installed, skipped")
         return
     print(f"\nload average at start: {load_average()}")
-    global ROUNDS
-    rounds, ROUNDS = ROUNDS, PROFILE_ROUNDS + 1
-    try:
-        with (
-            copy_env(os.environ["IC_BENCH_PLAIN_DB"], "profile") as plain_env,
-            copy_env(os.environ["IC_BENCH_DB"], "profile") as addons_env,
-            tempfile.TemporaryDirectory() as tmp,
-        ):
-            sides = {
-                "plain": _Side(plain_env, plain=True, shared=False),
-                "addons": _Side(addons_env, plain=False, shared=False),
-            }
-            pids = {
-                name: side.env.cr._cnx.get_backend_pid() for name, side in sides.items()
-            }
-            perf_data = os.path.join(tmp, "perf.data")
-            perf = subprocess.Popen(
-                ["perf", "record", "-q", "-g", "-e", "cpu-clock"]
-                + ["-F", str(PROFILE_HZ), "-o", perf_data]
-                + ["-p", ",".join(str(pid) for pid in pids.values())],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            time.sleep(1.0)
-            confirmed = 0
-            for round_ in range(PROFILE_ROUNDS):
-                order = ("plain", "addons") if round_ % 2 else ("addons", "plain")
-                for name in order:
-                    sides[name].sample()
-                confirmed += SAMPLE
-            perf.send_signal(signal.SIGINT)
-            perf.wait()
-            if not os.path.exists(perf_data):
-                # perf could not attach (perf_event_paranoid, no root)
-                print("bench_backend_profile: perf recorded nothing, skipped")
-                return
-            counts = _backend_phases(perf_data, pids.values())
-    finally:
-        ROUNDS = rounds
+    with (
+        copy_env(os.environ["IC_BENCH_PLAIN_DB"], "profile") as plain_env,
+        copy_env(os.environ["IC_BENCH_DB"], "profile") as addons_env,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        sides = {
+            "plain": _Side(plain_env, plain=True, shared=False, rounds=PROFILE_ROUNDS),
+            "addons": _Side(
+                addons_env, plain=False, shared=False, rounds=PROFILE_ROUNDS
+            ),
+        }
+        pids = {
+            name: side.env.cr._cnx.get_backend_pid() for name, side in sides.items()
+        }
+        perf_data = os.path.join(tmp, "perf.data")
+        perf = subprocess.Popen(
+            ["perf", "record", "-q", "-g", "-e", "cpu-clock"]
+            + ["-F", str(PROFILE_HZ), "-o", perf_data]
+            + ["-p", ",".join(str(pid) for pid in pids.values())],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(1.0)
+        interleaved({name: side.sample for name, side in sides.items()}, PROFILE_ROUNDS)
+        perf.send_signal(signal.SIGINT)
+        perf.wait()
+        if not os.path.exists(perf_data):
+            # perf could not attach (perf_event_paranoid, no root)
+            print("bench_backend_profile: perf recorded nothing, skipped")
+            return
+        counts = _backend_phases(perf_data, pids.values())
+    confirmed = PROFILE_ROUNDS * SAMPLE
     plain, addons = counts[pids["plain"]], counts[pids["addons"]]
 
     def ms(samples):

@@ -636,14 +636,12 @@ class ResPartner(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                CREATE TABLE IF NOT EXISTS %(table)s (
+                CREATE TABLE IF NOT EXISTS %s (
                     partner_id integer PRIMARY KEY,
                     checks bigint NOT NULL DEFAULT 0
-                ) WITH (fillfactor = 50);
-                ALTER TABLE %(table)s DROP CONSTRAINT IF EXISTS %(fkey)s
+                ) WITH (fillfactor = 50)
                 """,
-                table=SQL.identifier(LOCK_TABLE),
-                fkey=SQL.identifier(f"{LOCK_TABLE}_partner_id_fkey"),
+                SQL.identifier(LOCK_TABLE),
             )
         )
         replace_query_function(
