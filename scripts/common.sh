@@ -91,31 +91,35 @@ ensure_pg_role() {
         || die "cannot connect to PostgreSQL as $me: create a role, e.g. 'CREATE ROLE $me SUPERUSER LOGIN' as postgres."
 }
 
+# Installs a Debian package (as root), waiting for another apt run's lock
+# rather than failing on it; updates the package lists once if needed.
+apt_install() {
+    local apt=(env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -y -q)
+    "${apt[@]}" install "$@" >/dev/null 2>&1 \
+        || { "${apt[@]}" update >/dev/null 2>&1 && "${apt[@]}" install "$@" >/dev/null 2>&1; } \
+        || true
+}
+
 # Chromium for the browser tests (Odoo's HttpCase finds it on the PATH).
 ensure_chromium() {
     command -v chromium >/dev/null || command -v chromium-browser >/dev/null \
         || command -v google-chrome >/dev/null && return 0
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         step "Installing Debian's chromium for the browser tests"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 \
-            || { DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null 2>&1 \
-                 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1; } \
-            || true
+        apt_install chromium
     fi
     command -v chromium >/dev/null \
         || die "Chromium not found: the browser tests need it (Debian: apt-get install chromium). SKIP_BROWSER=1 skips them."
 }
 
-# wkhtmltopdf for PDF reports (the contract a customer signs on the portal is
-# rendered to PDF; tests render HTML instead and do not need it).
+# wkhtmltopdf for PDF reports (the contract a customer signs on the portal,
+# the customer statement a dunning mail carries). `make test` needs it: the
+# statement tests render real PDFs.
 ensure_wkhtmltopdf() {
     command -v wkhtmltopdf >/dev/null && return 0
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         step "Installing Debian's wkhtmltopdf for PDF reports"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q wkhtmltopdf >/dev/null 2>&1 \
-            || { DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null 2>&1 \
-                 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wkhtmltopdf >/dev/null 2>&1; } \
-            || true
+        apt_install wkhtmltopdf
     fi
     command -v wkhtmltopdf >/dev/null \
         || echo "warning: wkhtmltopdf not found: PDF reports (contract signature on the portal) fail until it is installed (Debian: apt-get install wkhtmltopdf)." >&2

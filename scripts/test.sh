@@ -14,6 +14,9 @@
 TEST_DB=${TEST_DB:-ic_test}
 setup_all
 [ "${SKIP_BROWSER:-}" = 1 ] || ensure_chromium
+ensure_wkhtmltopdf
+command -v wkhtmltopdf >/dev/null \
+    || die "wkhtmltopdf not found: the customer statement tests render real PDFs (Debian: apt-get install wkhtmltopdf)."
 cd "$ROOT"
 failures=()
 modules=$(echo $OUR_MODULES | tr ' ' ',')
