@@ -226,7 +226,13 @@ class Bench:
                 "vat": "'BX' || n",
                 "email": "'bench' || n || '@example.com'",
                 "phone": "'+32 470 ' || n",
+                # each its own company, not a contact of the measured partner
+                "commercial_partner_id": "NULL",
             },
+        )
+        self.env.cr.execute(
+            "UPDATE res_partner SET commercial_partner_id = id"
+            " WHERE commercial_partner_id IS NULL"
         )
 
     def history_rows(self, bill, payment, count, partner_expr):

@@ -5,5 +5,8 @@ def uninstall_hook(env):
         """
         DROP INDEX IF EXISTS account_move_ic_vendor_bill_partner_index;
         DROP INDEX IF EXISTS account_move_ic_vendor_bill_ref_index;
+        DROP INDEX IF EXISTS account_payment_ic_partner_date_index;
+        DROP INDEX IF EXISTS purchase_order_ic_partner_date_index;
+        DROP INDEX IF EXISTS sale_order_ic_partner_date_index;
         """
     )

@@ -7,6 +7,7 @@ from odoo.tools import SQL
 class AccountPayment(models.Model):
     _name = "account.payment"
     _inherit = ["account.payment", "control.approval.mixin"]
+    _anomaly_history_index = ("partner_id", "date")
 
     def _anomaly_relevant(self, detector):
         # Only the unusual amount detector looks at incoming payments too.

@@ -1,5 +1,6 @@
 from odoo import models
 from odoo.exceptions import UserError
+from odoo.tools.sql import create_index
 
 
 class ControlAnomalyMixin(models.AbstractModel):
@@ -15,6 +16,27 @@ class ControlAnomalyMixin(models.AbstractModel):
 
     _name = "control.anomaly.mixin"
     _description = "Anomaly Detection Mixin"
+    # The columns (partner, date) of the index through which the unusual
+    # amount detector reads a partner's latest documents, on the documents
+    # for which Odoo has none.
+    _anomaly_history_index = ()
+
+    def init(self):
+        res = super().init()
+        self._anomaly_create_history_index()
+        return res
+
+    def _anomaly_create_history_index(self):
+        """Create the index of :attr:`_anomaly_history_index` (a document
+        whose own ``init`` does not call ``super()``, as Odoo's sale order,
+        calls this from its ``init``)."""
+        if self._anomaly_history_index and not self._abstract:
+            create_index(
+                self.env.cr,
+                "%s_ic_partner_date_index" % self._table,
+                self._table,
+                list(self._anomaly_history_index),
+            )
 
     def _anomaly_companies(self):
         """Companies whose anomaly rules apply to these records."""

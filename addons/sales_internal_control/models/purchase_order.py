@@ -4,6 +4,7 @@ from odoo import models
 class PurchaseOrder(models.Model):
     _name = "purchase.order"
     _inherit = ["purchase.order", "control.approval.mixin"]
+    _anomaly_history_index = ("partner_id", "date_order")
 
     def _approval_get_amount(self):
         self.ensure_one()

@@ -4,6 +4,14 @@ from odoo import models
 class SaleOrder(models.Model):
     _name = "sale.order"
     _inherit = ["sale.order", "control.approval.mixin"]
+    _anomaly_history_index = ("partner_id", "date_order")
+
+    def init(self):
+        # Odoo's sale order init does not call super(): the mixin's is not
+        # reached.
+        res = super().init()
+        self._anomaly_create_history_index()
+        return res
 
     def _approval_get_amount(self):
         self.ensure_one()

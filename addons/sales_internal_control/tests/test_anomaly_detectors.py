@@ -3,10 +3,12 @@ duplicate_partner and benford (issue 11): what each catches, the near miss,
 the scan, and a number of queries that does not grow with history."""
 
 from datetime import date, timedelta
+from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.tests import new_test_user, tagged
 
+from ..models import control_anomaly_detectors as detectors
 from .test_anomaly import AnomalyCase
 
 
@@ -249,6 +251,62 @@ class TestUnusualAmount(DetectorCase):
         finding = self._findings(order, rule)
         self.assertIn("this order", finding.message)
         self.assertIn("below", finding.message)
+
+    def test_history_is_the_latest_documents(self):
+        """At posting the history is the partner's latest documents (at most
+        UNUSUAL_AMOUNT_HISTORY): six bills of 100, then five of 10,000; a new
+        bill of 10,000 is far from the eleven (median 100), usual among the
+        latest five."""
+        rule = self._anomaly_rule("unusual_amount")
+        self._bills(self.vendor, self.HISTORY, self.DATES)
+        recent = [f"2026-10-{day}" for day in range(20, 25)]
+        self._bills(self.vendor, [10000.0] * 5, recent)
+        bill = self._bill(10000.0)
+        self.env.flush_all()
+        hits = rule._detect("account.move", ids=bill.ids)
+        self.assertIn("the 11 earlier ones", hits[bill.id]["message"])
+        with patch.object(detectors, "UNUSUAL_AMOUNT_HISTORY", 5):
+            self.assertEqual(rule._detect("account.move", ids=bill.ids), {})
+        # the same through a payment and an order: the latest are found
+        # among the contacts of the commercial partner
+        contact = self.env["res.partner"].create(
+            {"name": "Vendor Accounting", "parent_id": self.vendor.id}
+        )
+        payments = self.env["account.payment"]
+        for amount, day in zip(
+            self.HISTORY + (10000.0,) * 5, self.DATES + tuple(recent), strict=True
+        ):
+            payment = self._payment(amount)
+            payment.write({"date": day, "partner_id": contact.id})
+            payments |= payment
+        payments.action_post()
+        payment = self._payment(10000.0)
+        self.env.flush_all()
+        hits = rule._detect("account.payment", ids=payment.ids)
+        self.assertIn("the 11 earlier ones", hits[payment.id]["message"])
+        with patch.object(detectors, "UNUSUAL_AMOUNT_HISTORY", 5):
+            self.assertEqual(rule._detect("account.payment", ids=payment.ids), {})
+
+    def test_history_indexes(self):
+        """The partner's latest documents are read through an index on the
+        partner and the date, on every document the detector looks at (the
+        sale order's own init does not reach the mixin's)."""
+        self.env.cr.execute(
+            "SELECT tablename, indexdef FROM pg_indexes WHERE indexname = ANY(%s)",
+            [
+                [
+                    "account_move_ic_vendor_bill_partner_index",
+                    "account_payment_ic_partner_date_index",
+                    "purchase_order_ic_partner_date_index",
+                    "sale_order_ic_partner_date_index",
+                ]
+            ],
+        )
+        indexes = dict(self.env.cr.fetchall())
+        self.assertIn("(commercial_partner_id, invoice_date)", indexes["account_move"])
+        self.assertIn("(partner_id, date)", indexes["account_payment"])
+        self.assertIn("(partner_id, date_order)", indexes["purchase_order"])
+        self.assertIn("(partner_id, date_order)", indexes["sale_order"])
 
     def test_scan(self):
         self._bills(self.vendor, self.HISTORY, self.DATES)
