@@ -8,5 +8,7 @@ def uninstall_hook(env):
         DROP INDEX IF EXISTS account_payment_ic_partner_date_index;
         DROP INDEX IF EXISTS purchase_order_ic_partner_date_index;
         DROP INDEX IF EXISTS sale_order_ic_partner_date_index;
+        DROP INDEX IF EXISTS res_partner_ic_normalised_vat_index;
+        DROP INDEX IF EXISTS res_partner_ic_normalised_name_index;
         """
     )

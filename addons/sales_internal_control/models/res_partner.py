@@ -1,6 +1,8 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
 
+from .control_anomaly_detectors import NORMALISE
 from .res_partner_bank import mask_number
 
 _lt = LazyTranslate(__name__)
@@ -21,6 +23,23 @@ class ResPartner(models.Model):
         "changed (set by the engine; the chatter and the control log keep every "
         "change).",
     )
+
+    def init(self):
+        res = super().init()
+        # The duplicate partner detector looks a new or changed partner's
+        # normalised tax ID and name up among the commercial entities (its
+        # own expressions: normalising every partner at each check cost
+        # 1.5 s with 100,000 of them).
+        for column in ("vat", "name"):
+            self.env.cr.execute(
+                SQL(
+                    "CREATE INDEX IF NOT EXISTS %s ON res_partner ((%s))"
+                    " WHERE active AND id = commercial_partner_id",
+                    SQL.identifier("res_partner_ic_normalised_%s_index" % column),
+                    SQL(NORMALISE, SQL.identifier(column)),
+                )
+            )
+        return res
 
     def _control_guarded_fields(self):
         fields_ = super()._control_guarded_fields()

@@ -287,10 +287,12 @@ class TestUnusualAmount(DetectorCase):
         with patch.object(detectors, "UNUSUAL_AMOUNT_HISTORY", 5):
             self.assertEqual(rule._detect("account.payment", ids=payment.ids), {})
 
-    def test_history_indexes(self):
+    def test_lookup_indexes(self):
         """The partner's latest documents are read through an index on the
         partner and the date, on every document the detector looks at (the
-        sale order's own init does not reach the mixin's)."""
+        sale order's own init does not reach the mixin's); the duplicate
+        partner detector looks the normalised tax ID and name up through
+        indexes on its own expressions."""
         self.env.cr.execute(
             "SELECT tablename, indexdef FROM pg_indexes WHERE indexname = ANY(%s)",
             [
@@ -303,6 +305,13 @@ class TestUnusualAmount(DetectorCase):
             ],
         )
         indexes = dict(self.env.cr.fetchall())
+        self.env.cr.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'res_partner'"
+            " AND indexname LIKE 'res_partner_ic_normalised_%%_index'"
+        )
+        partner_indexes = " ".join(row[0] for row in self.env.cr.fetchall())
+        for column in ("vat", "name"):
+            self.assertIn("COALESCE(%s, ''" % column, partner_indexes)
         self.assertIn("(commercial_partner_id, invoice_date)", indexes["account_move"])
         self.assertIn("(partner_id, date)", indexes["account_payment"])
         self.assertIn("(partner_id, date_order)", indexes["purchase_order"])
