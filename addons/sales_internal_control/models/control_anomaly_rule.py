@@ -157,7 +157,8 @@ class ControlAnomalyRule(models.Model):
             "unusual_amount": _(
                 "A vendor bill, payment or order far from the partner's history: "
                 "robust z-score (median and median absolute deviation of the "
-                "last 12 months, at least 5 earlier documents) above Threshold."
+                "last 12 months, at least 5 earlier documents, at most the "
+                "latest 1,000) above Threshold."
             ),
             "vendor_employee": _(
                 "A vendor sharing a bank account number, tax ID, e-mail or phone "
