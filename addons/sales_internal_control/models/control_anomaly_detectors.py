@@ -882,7 +882,9 @@ class ControlAnomalyRule(models.Model):
                      WHERE u.active AND NOT u.share
                        AND EXISTS (SELECT 1 FROM res_company_users_rel cu
                                     WHERE cu.user_id = u.id AND cu.cid = %(company)s)
-                ), matches AS (
+                ), matches AS MATERIALIZED (
+                    -- once per vendor and employee (inlined, the scan
+                    -- looked the bank accounts up once per document)
                     SELECT v.id AS vendor_id, e.user_id AS employee_id,
                            e.partner_id AS employee_partner_id,
                            e.name AS employee_name,
