@@ -146,10 +146,13 @@ class ControlAnomalyRule(models.Model):
                     SELECT DISTINCT partner_id, partner_id AS other_id FROM target
                     UNION
                     SELECT partner_id, other_id FROM same_bank
-                ), window_bills AS (
+                ), window_bills AS MATERIALIZED (
                     -- a paired partner's bills dated within the window of
                     -- the targets' dates, through the partner's index on the
-                    -- invoice date (never all of a vendor's bills)
+                    -- invoice date (never all of a vendor's bills); computed
+                    -- once with their bucket, so that the scan joins them by
+                    -- a hash on the partner and the bucket (inlined, it
+                    -- compared each bill with each of its partner's bills)
                     SELECT w.id, w.company_id, w.move_type, w.invoice_date,
                            w.commercial_partner_id AS partner_id,
                            abs(w.amount_total_signed) AS amount,
