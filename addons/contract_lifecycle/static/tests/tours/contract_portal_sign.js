@@ -16,6 +16,20 @@ registry.category("web_tour.tours").add("contract_lifecycle_portal_sign", {
             run: "click",
         },
         {
+            // The widget sizes its canvas once the dialog is shown; a
+            // signature taken before is an empty image (refused).
+            content: "the signature area has its size",
+            trigger: ".modal canvas.o_web_sign_signature",
+            async run() {
+                for (let i = 0; i < 200 && !this.anchor.width; i++) {
+                    await new Promise((resolve) => setTimeout(resolve, 50));
+                }
+                if (!this.anchor.width) {
+                    throw new Error("the signature canvas was never sized");
+                }
+            },
+        },
+        {
             content: "the signer's name is filled in",
             trigger: ".modal .o_web_sign_name_and_signature input:value(Portal Customer)",
         },
