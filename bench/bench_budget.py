@@ -251,7 +251,7 @@ class _Side:
         )
         _po(env, self.account, self.vendor, self.product).button_confirm()  # warm-up
         self.done = 1
-        self.queries = []
+        self.queries, self.cpu = [], []
 
     def _orders(self, count):
         return [
@@ -269,7 +269,7 @@ class _Side:
             self.done = history
         env.flush_all()
         vacuum_analyze(env, ("purchase_order", "purchase_order_line"))
-        self.queries = []
+        self.queries, self.cpu = [], []
 
     def sample(self):
         """Seconds per confirmation of ``SAMPLE`` orders confirmed one by
@@ -278,7 +278,7 @@ class _Side:
         orders = self._orders(SAMPLE)
         self.env.cr.commit()
         seconds, queries = confirm_as_requests(
-            self.env, orders, "button_confirm", "purchase"
+            self.env, orders, "button_confirm", "purchase", cpu=self.cpu
         )
         self.queries += queries
         self.done += SAMPLE

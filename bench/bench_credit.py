@@ -205,14 +205,14 @@ class _Side:
         self.orders[:1].action_confirm()
         self.orders = self.orders[1:]
         vacuum_analyze(env)
-        self.queries = []
+        self.queries, self.cpu = [], []
 
     def sample(self):
         """Seconds per confirmation of the next ``SAMPLE`` orders, one by
         one as requests do (:func:`common.confirm_as_requests`)."""
         orders, self.orders = self.orders[:SAMPLE], self.orders[SAMPLE:]
         seconds, queries = confirm_as_requests(
-            self.env, orders, "action_confirm", "sale"
+            self.env, orders, "action_confirm", "sale", cpu=self.cpu
         )
         self.queries += queries
         return seconds

@@ -86,24 +86,51 @@ def vacuum_analyze(env, tables=()):
         cr._cnx.autocommit = False
 
 
-def confirm_as_requests(env, documents, action, state):
+def backend_cpu_ns(env):
+    """A function returning the CPU time (ns) that the PostgreSQL backend of
+    ``env``'s cursor has run so far, read from Linux's
+    ``/proc/<pid>/schedstat`` (the server runs on this machine), or None
+    where that file cannot be read."""
+    env.cr.execute("SELECT pg_backend_pid()")
+    path = Path(f"/proc/{env.cr.fetchone()[0]}/schedstat")
+    try:
+        path.read_text()
+    except OSError:
+        return None
+    return lambda: int(path.read_text().split()[0])
+
+
+def confirm_as_requests(env, documents, action, state, cpu=None):
     """Run the method ``action`` of each of ``documents`` as one request
     does: the cache empty at the start (see :func:`new_request`), everything
     flushed and committed at the end (the commit runs the chatter's
     tracking); each must reach ``state``. Return (seconds per document, the
-    number of SQL queries of each), the commit included."""
+    number of SQL queries of each), the commit included.
+
+    ``cpu``: a list to which the CPU seconds per document are appended, this
+    thread's plus the database backend's (None when the backend's cannot be
+    read): unlike the elapsed time, they leave out the waits for a core
+    that other processes of a shared machine hold, and the disk's."""
     cr = env.cr
-    seconds, queries = 0.0, []
+    seconds, queries, cpu_ns = 0.0, [], 0
+    backend = backend_cpu_ns(env) if cpu is not None else None
     for document in documents:
         new_request(env)
         before = cr.sql_log_count
+        backend_start = backend() if backend else 0
+        thread_start = time.thread_time_ns()
         start = time.perf_counter()
         getattr(document, action)()
         env.flush_all()
         cr.commit()
         seconds += time.perf_counter() - start
+        cpu_ns += time.thread_time_ns() - thread_start
+        if backend:
+            cpu_ns += backend() - backend_start
         queries.append(cr.sql_log_count - before)
         assert document.state == state, (document, document.state)
+    if cpu is not None:
+        cpu.append(cpu_ns / 1e9 / len(documents) if backend else None)
     return seconds / len(documents), queries
 
 
@@ -169,6 +196,8 @@ SIDE_BY_SIDE_HEADERS = (
     "time ratio (median of rounds)",
     "90 % interval",
     "ratio of mins",
+    "CPU ms plain / addons (median)",
+    "CPU ratio (median of rounds)",
 )
 
 
@@ -186,17 +215,28 @@ def median_interval(values, level=0.90, resamples=2000):
 
 def side_by_side(plain, addons, rounds):
     """Run the samples of two sides (objects with ``sample()``, returning
-    seconds per document, and ``queries``, the counts per document) in
-    interleaved rounds; return the cells of SIDE_BY_SIDE_HEADERS: the mean
-    queries, each side's best and median round, the median of the rounds'
-    time ratios with its 90 % interval (:func:`median_interval`) and the
-    ratio of the best rounds."""
+    seconds per document, ``queries``, the counts per document, and
+    ``cpu``, the CPU seconds per document of each sample, see
+    :func:`confirm_as_requests`) in interleaved rounds; return the cells of
+    SIDE_BY_SIDE_HEADERS: the mean queries, each side's best and median
+    round, the median of the rounds' time ratios with its 90 % interval
+    (:func:`median_interval`), the ratio of the best rounds, and the same
+    median for the CPU time (client and database backend)."""
     times = interleaved({"plain": plain.sample, "addons": addons.sample}, rounds)
     ratios = [a / p for p, a in zip(times["plain"], times["addons"], strict=True)]
     ratio = median(ratios)
     low, high = median_interval(ratios)
     plain_min, addons_min = min(times["plain"]), min(times["addons"])
     plain_q, addons_q = mean(plain.queries), mean(addons.queries)
+    cpu = list(zip(plain.cpu[-rounds:], addons.cpu[-rounds:], strict=True))
+    if cpu and None not in {value for pair in cpu for value in pair}:
+        cpu_cells = (
+            f"{median(p for p, _a in cpu) * 1000:.1f} / "
+            f"{median(a for _p, a in cpu) * 1000:.1f}",
+            f"{median(a / p for p, a in cpu):.2f}",
+        )
+    else:
+        cpu_cells = ("-", "-")
     return (
         f"{plain_q:.1f}",
         f"{addons_q:.1f}",
@@ -206,6 +246,7 @@ def side_by_side(plain, addons, rounds):
         f"{ratio:.2f}",
         f"{low:.2f}-{high:.2f}",
         f"{addons_min / plain_min:.2f}",
+        *cpu_cells,
     )
 
 
