@@ -53,7 +53,7 @@ class AccountMove(models.Model):
             lambda move: (
                 move.move_type in ("in_invoice", "in_receipt")
                 and move.state == "posted"
-                and move.company_id.budget_payment_hold_pct > 0
+                and move.company_id._control_setting("budget_payment_hold_pct") > 0
             )
         )
         if not bills:
@@ -64,7 +64,7 @@ class AccountMove(models.Model):
         consumption = budgets._get_consumption_map()
         holds = {}
         for bill in bills:
-            threshold = bill.company_id.budget_payment_hold_pct
+            threshold = bill.company_id._control_setting("budget_payment_hold_pct")
             account_ids = set()
             for line in bill._budget_lines():
                 account_ids |= self._budget_distribution_account_ids(
@@ -84,7 +84,8 @@ class AccountMove(models.Model):
     def _budget_hold_message(self, held):
         self.ensure_one()
         budgets = ", ".join(f"{budget.display_name} {pct:.2f}%" for budget, pct in held)
-        threshold = f"{self.company_id.budget_payment_hold_pct:.2f}"
+        threshold = self.company_id._control_setting("budget_payment_hold_pct")
+        threshold = f"{threshold:.2f}"
         return self.env._(
             "Payments of %(bill)s wait for a budget manager: %(budgets)s "
             "(payment hold from %(threshold)s%%).",

@@ -45,7 +45,7 @@ class AccountPayment(models.Model):
         payments = self.filtered(
             lambda payment: (
                 payment.payment_type == "outbound"
-                and payment.company_id.budget_payment_hold_pct > 0
+                and payment.company_id._control_setting("budget_payment_hold_pct") > 0
                 and payment.invoice_ids
             )
         )
@@ -71,7 +71,8 @@ class AccountPayment(models.Model):
         names = ", ".join(
             f"{budget.display_name} ({pct:.2f}%)" for budget, pct in budgets.items()
         )
-        threshold = f"{self.company_id.budget_payment_hold_pct:.2f}"
+        threshold = self.company_id._control_setting("budget_payment_hold_pct")
+        threshold = f"{threshold:.2f}"
         return self.env._(
             "Budget %(budgets)s consumed at or above the payment hold of "
             "%(threshold)s%%: a budget manager approves this payment.",

@@ -631,11 +631,11 @@ class ControlBudget(models.Model):
     @api.model
     def _level_at(self, company, pct):
         """Alert level of ``pct`` under the thresholds of ``company``."""
-        if pct >= company.budget_red_pct:
+        if pct >= company._control_setting("budget_red_pct"):
             return "red"
-        if pct >= company.budget_orange_pct:
+        if pct >= company._control_setting("budget_orange_pct"):
             return "orange"
-        if pct >= company.budget_yellow_pct:
+        if pct >= company._control_setting("budget_yellow_pct"):
             return "yellow"
         return "green"
 

@@ -425,7 +425,8 @@ class ControlBudgetCheckMixin(models.AbstractModel):
             delta = new - old
             before_pct = f"{old_pct:.2f}"
             after_pct = f"{new_pct:.2f}"
-            threshold = f"{budget.company_id.budget_red_pct:.2f}"
+            threshold = budget.company_id._control_setting("budget_red_pct")
+            threshold = f"{threshold:.2f}"
             planned = currency.format(budget.amount)
             added = currency.format(delta)
             blocks.append(
@@ -498,9 +499,9 @@ class ControlBudgetCheckMixin(models.AbstractModel):
                 Log._log("override", self, message, amount=new - old)
             else:
                 threshold = (
-                    budget.company_id.budget_yellow_pct
+                    budget.company_id._control_setting("budget_yellow_pct")
                     if level == "yellow"
-                    else budget.company_id.budget_orange_pct
+                    else budget.company_id._control_setting("budget_orange_pct")
                 )
                 threshold_str = f"{threshold:.2f}"
                 level_label = dict(

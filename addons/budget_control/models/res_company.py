@@ -1,6 +1,7 @@
 import math
 
 from odoo import api, fields, models
+from odoo.addons.sales_internal_control.models.res_company import SETTINGS_PREFETCH
 from odoo.exceptions import ValidationError
 
 # Above this a red threshold no longer blocks anything that matters (ten
@@ -12,16 +13,19 @@ class ResCompany(models.Model):
     _inherit = "res.company"
 
     budget_yellow_pct = fields.Float(
+        prefetch=SETTINGS_PREFETCH,
         string="Budget Yellow Threshold (%)",
         default=75.0,
         help="Consumption (actual + committed) from which a budget is yellow.",
     )
     budget_orange_pct = fields.Float(
+        prefetch=SETTINGS_PREFETCH,
         string="Budget Orange Threshold (%)",
         default=90.0,
         help="Consumption from which a budget is orange.",
     )
     budget_red_pct = fields.Float(
+        prefetch=SETTINGS_PREFETCH,
         string="Budget Red Threshold (%)",
         default=100.0,
         help="Consumption from which a budget is red: documents that reach it "
@@ -29,6 +33,7 @@ class ResCompany(models.Model):
     )
 
     budget_payment_hold_pct = fields.Float(
+        prefetch=SETTINGS_PREFETCH,
         string="Budget Payment Hold (%)",
         default=0.0,
         help="Consumption from which outgoing payments of vendor bills charged "

@@ -99,7 +99,9 @@ class AccountMove(models.Model):
                     contract=move.contract_id.display_name or "-",
                 )
             elif not refund:
-                tolerance = move.contract_id.company_id.contract_invoice_tolerance_pct
+                tolerance = move.contract_id.company_id._control_setting(
+                    "contract_invoice_tolerance_pct"
+                )
                 ceiling = milestone.amount * (1 + tolerance / 100.0)
                 invoiced = totals[milestone.id]["invoiced"] + added[origin]
                 if (

@@ -1045,7 +1045,7 @@ class ContractContract(models.Model):
             self.env._(
                 "Signature link for %(partner)s, valid %(days)s days: %(url)s",
                 partner=self.partner_id.display_name,
-                days=self.company_id.contract_signature_link_days,
+                days=self.company_id._control_setting("contract_signature_link_days"),
                 url=url,
             )
         )
@@ -1061,7 +1061,7 @@ class ContractContract(models.Model):
                 "This link does not open contract %(contract)s (wrong access token).",
                 contract=self.display_name,
             )
-        days = self.company_id.contract_signature_link_days
+        days = self.company_id._control_setting("contract_signature_link_days")
         requested = self.signature_request_date
         if not requested or requested + timedelta(days=days) < fields.Datetime.now():
             return self.env._(
@@ -1525,7 +1525,7 @@ class ContractContract(models.Model):
                 contract=self.display_name,
                 contract_currency=self.currency_id.name,
             )
-        tolerance = self.company_id.contract_invoice_tolerance_pct
+        tolerance = self.company_id._control_setting("contract_invoice_tolerance_pct")
         ceiling = self.amount_total * (1 + tolerance / 100.0)
         exceeds = self.currency_id.compare_amounts(invoiced + amount, ceiling) > 0
         if exceeds and not refund:

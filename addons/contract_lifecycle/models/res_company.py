@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.addons.sales_internal_control.models.control_tools import check_finite
+from odoo.addons.sales_internal_control.models.res_company import SETTINGS_PREFETCH
 from odoo.exceptions import ValidationError
 
 
@@ -8,6 +9,7 @@ class ResCompany(models.Model):
     _inherit = ["res.company", "control.finite.mixin"]
 
     contract_invoice_tolerance_pct = fields.Float(
+        prefetch=SETTINGS_PREFETCH,
         string="Contract Invoice Tolerance (%)",
         default=0.0,
         help="Invoices and sale orders of a contract may exceed its amount by "
@@ -15,6 +17,7 @@ class ResCompany(models.Model):
     )
 
     contract_signature_link_days = fields.Integer(
+        prefetch=SETTINGS_PREFETCH,
         string="Contract Signature Link Validity (days)",
         default=30,
         help="A link sent to a customer to sign a contract on the portal works "

@@ -1,16 +1,26 @@
 from odoo import api, fields, models
 from odoo.addons.sales_internal_control.models.control_tools import check_finite
+from odoo.addons.sales_internal_control.models.res_company import SETTINGS_PREFETCH
 from odoo.exceptions import ValidationError
 
 
 class ResCompany(models.Model):
     _inherit = "res.company"
 
-    credit_block_grade_a = fields.Boolean(string="Block Grade A")
-    credit_block_grade_b = fields.Boolean(string="Block Grade B")
-    credit_block_grade_c = fields.Boolean(string="Block Grade C")
-    credit_block_grade_d = fields.Boolean(string="Block Grade D", default=True)
+    credit_block_grade_a = fields.Boolean(
+        prefetch=SETTINGS_PREFETCH, string="Block Grade A"
+    )
+    credit_block_grade_b = fields.Boolean(
+        prefetch=SETTINGS_PREFETCH, string="Block Grade B"
+    )
+    credit_block_grade_c = fields.Boolean(
+        prefetch=SETTINGS_PREFETCH, string="Block Grade C"
+    )
+    credit_block_grade_d = fields.Boolean(
+        prefetch=SETTINGS_PREFETCH, string="Block Grade D", default=True
+    )
     credit_block_overdue = fields.Boolean(
+        prefetch=SETTINGS_PREFETCH,
         string="Block Customers with Overdue Receivables",
         default=True,
         help="Sale orders of a customer with posted receivables past their due "
@@ -18,6 +28,7 @@ class ResCompany(models.Model):
     )
 
     dunning_min_amount = fields.Monetary(
+        prefetch=SETTINGS_PREFETCH,
         string="Dunning Minimum Amount",
         currency_field="currency_id",
         default=1.0,
@@ -50,5 +61,5 @@ class ResCompany(models.Model):
         return {
             grade
             for grade in ("A", "B", "C", "D")
-            if self[f"credit_block_grade_{grade.lower()}"]
+            if self._control_setting(f"credit_block_grade_{grade.lower()}")
         }

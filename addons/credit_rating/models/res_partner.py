@@ -806,7 +806,7 @@ class ResPartner(models.Model):
                     company=company.name,
                 )
             )
-        if company.credit_block_overdue and data["overdue"] > 0:
+        if company._control_setting("credit_block_overdue") and data["overdue"] > 0:
             reasons.append(
                 self.env._(
                     "%(partner)s has overdue receivables of %(overdue)s.",

@@ -294,7 +294,7 @@ class ResPartner(models.Model):
         """One batch of the run: a constant number of queries whatever the
         number of customers, invoices and history."""
         currency = company.currency_id
-        min_amount = company.dunning_min_amount
+        min_amount = company._control_setting("dunning_min_amount")
         rows_by_partner = self._dunning_invoice_rows(company, today)
         level_by_id = {level.id: level for level in levels}
         # Communications already made today (idempotence within a day).

@@ -59,9 +59,9 @@ class AccountMove(models.Model):
 
     def _approval_enabled(self):
         self.ensure_one()
-        return self.company_id.control_approval_invoice and self.is_invoice(
-            include_receipts=True
-        )
+        return self.company_id._control_setting(
+            "control_approval_invoice"
+        ) and self.is_invoice(include_receipts=True)
 
     def _approval_action(self):
         return self.action_post()
@@ -103,7 +103,7 @@ class AccountMove(models.Model):
             )
             for bill in self
             if bill.is_purchase_document(include_receipts=True)
-            and bill.company_id.sod_bill_payment
+            and bill.company_id._control_setting("sod_bill_payment")
             and user in (bill.create_uid | bill.control_posted_by_id)
         ]
 
@@ -111,7 +111,7 @@ class AccountMove(models.Model):
         conflicts = super()._sod_conflicts(user)
         bills = self.filtered(
             lambda move: (
-                move.company_id.sod_po_bill
+                move.company_id._control_setting("sod_po_bill")
                 and move.is_purchase_document(include_receipts=True)
             )
         )
@@ -152,7 +152,7 @@ class AccountMove(models.Model):
         invoices = self.filtered(
             lambda move: (
                 move.move_type == "out_invoice"
-                and move.company_id.invoice_requires_sale_order
+                and move.company_id._control_setting("invoice_requires_sale_order")
             )
         )
         if not invoices or self.env.user.has_group("account.group_account_manager"):

@@ -19,7 +19,7 @@ class AccountPayment(models.Model):
 
     def _approval_enabled(self):
         self.ensure_one()
-        return self.company_id.control_approval_payment
+        return self.company_id._control_setting("control_approval_payment")
 
     def _approval_action(self):
         return self.action_post()
@@ -42,7 +42,9 @@ class AccountPayment(models.Model):
         outgoing = self.filtered(lambda payment: payment.payment_type == "outbound")
         if not outgoing:
             return conflicts
-        for payment in outgoing.filtered("company_id.sod_bill_payment"):
+        for payment in outgoing.filtered(
+            lambda payment: payment.company_id._control_setting("sod_bill_payment")
+        ):
             bills = payment.invoice_ids | payment.reconciled_bill_ids
             conflicts += [
                 (payment, reason) for _bill, reason in bills._sod_bill_conflicts(user)
@@ -56,13 +58,19 @@ class AccountPayment(models.Model):
         for all the payments: the control log's bank account lines and the
         bank accounts' own creation and last change)."""
         payments = self.filtered(
-            lambda payment: payment.company_id.sod_bank_payment and payment.partner_id
+            lambda payment: (
+                payment.company_id._control_setting("sod_bank_payment")
+                and payment.partner_id
+            )
         )
         if not payments:
             return []
         now = fields.Datetime.now()
         windows = {
-            payment.id: now - timedelta(days=payment.company_id.sod_bank_window_days)
+            payment.id: now
+            - timedelta(
+                days=payment.company_id._control_setting("sod_bank_window_days")
+            )
             for payment in payments
         }
         since = min(windows.values())
@@ -115,7 +123,9 @@ class AccountPayment(models.Model):
                             user=user.name,
                             partner=payment.partner_id.commercial_partner_id.name,
                             date=fields.Datetime.to_string(date),
-                            days=payment.company_id.sod_bank_window_days,
+                            days=payment.company_id._control_setting(
+                                "sod_bank_window_days"
+                            ),
                         ),
                     )
                 )

@@ -1161,7 +1161,7 @@ class ControlAnomalyRule(models.Model):
         """Export lines whose running total of the user's rows that day goes
         over the limit with them (the first line past the limit only): one
         statement, a window sum over the user's export lines of the day."""
-        limit = self.company_id.export_alert_rows
+        limit = self.company_id._control_setting("export_alert_rows")
         tz = self._company_tz().zone
         if ids is not None:
             target = SQL("l.id = ANY(%s)", list(ids))

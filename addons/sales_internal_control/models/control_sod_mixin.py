@@ -64,7 +64,10 @@ class ControlSodMixin(models.AbstractModel):
         user = user or self.env.user
         companies = self.mapped("company_id")
         if (
-            any(companies.mapped("approval_requires_2fa"))
+            any(
+                company._control_setting("approval_requires_2fa")
+                for company in companies
+            )
             and not user.sudo().totp_enabled
         ):
             message = self.env["control.log"]._text(

@@ -18,7 +18,7 @@ class PurchaseOrder(models.Model):
 
     def _approval_enabled(self):
         self.ensure_one()
-        return self.company_id.control_approval_purchase
+        return self.company_id._control_setting("control_approval_purchase")
 
     def _approval_action(self):
         return self.button_confirm()

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from .control_tools import check_finite
+from .res_company import SETTINGS_PREFETCH
 
 
 class ResCompany(models.Model):
@@ -9,6 +10,7 @@ class ResCompany(models.Model):
     _inherit = ["res.company", "control.finite.mixin"]
 
     export_alert_rows = fields.Integer(
+        prefetch=SETTINGS_PREFETCH,
         string="Export Alert (Rows)",
         default=1000,
         help="A user who exports more rows than this in one day (contacts, sale "

@@ -37,7 +37,7 @@ class SaleOrder(models.Model):
 
     def _approval_enabled(self):
         self.ensure_one()
-        return self.company_id.control_approval_sale
+        return self.company_id._control_setting("control_approval_sale")
 
     def _approval_action(self):
         return self.action_confirm()

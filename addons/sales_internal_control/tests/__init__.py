@@ -21,3 +21,4 @@ from . import test_approval_context
 from . import test_request_form_tour
 from . import test_dashboard
 from . import test_dashboard_tour
+from . import test_control_settings

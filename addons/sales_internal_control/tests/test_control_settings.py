@@ -1,0 +1,101 @@
+from odoo.exceptions import ValidationError
+from odoo.tests import tagged
+
+from ..models.res_company import SETTINGS_PREFETCH
+from .common import DocumentCase
+
+
+@tagged("post_install", "-at_install")
+class TestControlSettings(DocumentCase):
+    """The company's control settings: out of the company's ordinary fetch,
+    read by the checks from a per-company cache that a write clears."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.purchase_group = cls.env.ref("purchase.group_purchase_manager")
+        cls._rule(
+            "purchase.order",
+            amount_min=5000,
+            tiers=[("Purchase manager", cls.purchase_group)],
+        )
+
+    def test_company_fetch_leaves_the_settings_out(self):
+        company = self.company
+        names = {
+            name
+            for name, field in company._fields.items()
+            if field.prefetch == SETTINGS_PREFETCH
+        }
+        self.assertTrue(
+            {
+                "control_approval_sale",
+                "control_approval_purchase",
+                "sod_bill_payment",
+                "sod_bank_window_days",
+                "export_alert_rows",
+                "approval_requires_2fa",
+            }
+            <= names
+        )
+        self.env.invalidate_all()
+        self.assertTrue(company.name)  # Odoo's ordinary fetch of the company
+        for name in names:
+            self.assertFalse(self.env.cache.contains(company, company._fields[name]))
+        company._control_setting("control_approval_purchase")
+        with self.assertQueryCount(0):
+            self.assertEqual(
+                company._control_setting("sod_bank_window_days"),
+                company.sod_bank_window_days,
+            )
+        # The ORM reads the settings together, in one query (Settings).
+        self.env.invalidate_all()
+        self.assertTrue(company.name)
+        with self.assertQueryCount(1):
+            read = (company.control_approval_sale, company.sod_bank_window_days)
+        self.assertEqual(read[1], company._control_setting("sod_bank_window_days"))
+
+    def test_written_setting_reaches_the_check(self):
+        self.company.control_approval_purchase = True
+        order = self._purchase(8000)
+        order.button_confirm()
+        self.assertEqual(order.approval_state, "pending")
+        self.company.control_approval_purchase = False
+        order = self._purchase(8000)
+        order.button_confirm()
+        self.assertEqual((order.state, order.approval_state), ("purchase", "none"))
+        # Through Settings, as an administrator does.
+        self.env["res.config.settings"].create(
+            {"control_approval_purchase": True}
+        ).execute()
+        self.assertTrue(self.company._control_setting("control_approval_purchase"))
+        order = self._purchase(8000)
+        order.button_confirm()
+        self.assertEqual((order.state, order.approval_state), ("draft", "pending"))
+
+    def test_each_company_has_its_own(self):
+        other = self.env["res.company"].create(
+            {"name": "Settings Other Company", "sod_bank_window_days": 7}
+        )
+        self.company.sod_bank_window_days = 30
+        self.assertEqual(other._control_setting("sod_bank_window_days"), 7)
+        self.assertEqual(self.company._control_setting("sod_bank_window_days"), 30)
+        other.sod_bank_window_days = 9
+        self.assertEqual(other._control_setting("sod_bank_window_days"), 9)
+        self.assertEqual(self.company._control_setting("sod_bank_window_days"), 30)
+
+    def test_company_in_a_form(self):
+        new = self.env["res.company"].new(
+            {"name": "Settings New Company", "sod_bank_window_days": 5}
+        )
+        self.assertEqual(new._control_setting("sod_bank_window_days"), 5)
+
+    def test_refused_value_changes_nothing(self):
+        self.company.sod_bank_window_days = 30
+        self.assertEqual(self.company._control_setting("sod_bank_window_days"), 30)
+        # Odoo's assertRaises runs the write in a savepoint, rolled back.
+        with self.assertRaises(ValidationError) as caught:
+            self.company.sod_bank_window_days = -3
+        self.assertIn("cannot be negative (-3 days)", str(caught.exception))
+        self.assertEqual(self.company._control_setting("sod_bank_window_days"), 30)
+        self.assertEqual(self.company.sod_bank_window_days, 30)
