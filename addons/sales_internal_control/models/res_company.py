@@ -76,28 +76,35 @@ class ResCompany(models.Model):
         return self._control_settings(self.id)[name]
 
     @api.model
+    def _control_setting_names(self):
+        """The fields of the :data:`SETTINGS_PREFETCH` group (every addon's)."""
+        return {
+            name
+            for name, field in self._fields.items()
+            if field.prefetch == SETTINGS_PREFETCH
+        }
+
+    @api.model
     @ormcache("company_id")
     def _control_settings(self, company_id):
         """``{setting: value}`` of the company ``company_id``, every field of
         the :data:`SETTINGS_PREFETCH` group, read in one query. Cleared
         whenever a company's setting is written (:meth:`write`; Odoo tells the
         other workers at the commit, and forgets a rolled-back change)."""
-        names = [
-            name
-            for name, field in self._fields.items()
-            if field.prefetch == SETTINGS_PREFETCH
-        ]
+        names = sorted(self._control_setting_names())
         values = self.sudo().browse(company_id).read(names)[0]
         return {name: values[name] for name in names}
 
     def write(self, vals):
         result = super().write(vals)
-        if any(
-            self._fields[name].prefetch == SETTINGS_PREFETCH
-            for name in vals
-            if name in self._fields
-        ):
-            self.env.registry.clear_cache()
+        if not self._control_setting_names().isdisjoint(vals):
+            registry = self.env.registry
+            registry.clear_cache()
+            # Again once committed: another thread of this process (threaded
+            # mode, cron threads) may have cached the values it still read
+            # before the commit, and Odoo's signalling at the commit tells
+            # the other processes only.
+            self.env.cr.postcommit.add(registry.clear_cache)
         return result
 
     @api.constrains("sod_bank_window_days")

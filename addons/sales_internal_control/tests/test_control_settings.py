@@ -1,3 +1,4 @@
+from odoo import SUPERUSER_ID, api
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
@@ -22,11 +23,15 @@ class TestControlSettings(DocumentCase):
 
     def test_company_fetch_leaves_the_settings_out(self):
         company = self.company
-        names = {
-            name
-            for name, field in company._fields.items()
-            if field.prefetch == SETTINGS_PREFETCH
-        }
+        names = company._control_setting_names()
+        self.assertEqual(
+            names,
+            {
+                name
+                for name, field in company._fields.items()
+                if field.prefetch == SETTINGS_PREFETCH
+            },
+        )
         self.assertTrue(
             {
                 "control_approval_sale",
@@ -43,11 +48,11 @@ class TestControlSettings(DocumentCase):
         for name in names:
             self.assertFalse(self.env.cache.contains(company, company._fields[name]))
         company._control_setting("control_approval_purchase")
+        # Warm: no query, whatever the ORM's cache holds.
+        self.env.invalidate_all()
         with self.assertQueryCount(0):
-            self.assertEqual(
-                company._control_setting("sod_bank_window_days"),
-                company.sod_bank_window_days,
-            )
+            days = company._control_setting("sod_bank_window_days")
+        self.assertEqual(days, company.sod_bank_window_days)
         # The ORM reads the settings together, in one query (Settings).
         self.env.invalidate_all()
         self.assertTrue(company.name)
@@ -72,6 +77,22 @@ class TestControlSettings(DocumentCase):
         order = self._purchase(8000)
         order.button_confirm()
         self.assertEqual((order.state, order.approval_state), ("draft", "pending"))
+
+    def test_values_read_before_the_commit_are_forgotten_at_it(self):
+        """Another thread of the process (threaded mode) reads the setting
+        in its own transaction while the change is not committed: what it
+        cached is dropped when the change commits."""
+        company = self.company
+        before = company.sod_bank_window_days
+        self.env.cr.postcommit.clear()
+        company.sod_bank_window_days = before + 5
+        with self.registry.cursor() as cr:
+            other = api.Environment(cr, SUPERUSER_ID, {})
+            seen = other["res.company"].browse(company.id)
+            self.assertEqual(seen._control_setting("sod_bank_window_days"), before)
+        # The commit runs its post-commit hooks.
+        self.env.cr.postcommit.run()
+        self.assertEqual(company._control_setting("sod_bank_window_days"), before + 5)
 
     def test_each_company_has_its_own(self):
         other = self.env["res.company"].create(
