@@ -48,7 +48,12 @@ import time
 from pathlib import Path
 from statistics import mean, median
 
+from bench_budget import _po, _setup
+from bench_credit import _product
 from common import init_odoo, new_request, report
+
+import odoo
+from odoo import Command
 
 HERE = Path(__file__).resolve().parent
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
@@ -207,27 +212,20 @@ def _cluster():
 
 
 def _odoo_on(cluster_socket):
-    import odoo
-
     init_odoo()
     odoo.tools.config["db_host"] = str(cluster_socket)
     odoo.tools.config["db_port"] = PORT
-    return odoo
 
 
 def _prepare(case, plain, dbname, socket):
     """Create the case's documents in ``dbname`` (committed), confirm its
     history and one warm-up document; return the ids to confirm."""
-    odoo = _odoo_on(socket)
-    from odoo import Command
-
+    _odoo_on(socket)
     count = 2 * WARM + 3 * MEASURED
     registry = odoo.modules.registry.Registry(dbname)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         if case.startswith("sale"):
-            from bench_credit import _product
-
             product = _product(env)
             partners = env["res.partner"].create(
                 [{"name": f"Bench Instructions {i}"} for i in range(count + 1)]
@@ -251,8 +249,6 @@ def _prepare(case, plain, dbname, socket):
             orders[:1].action_confirm()
             ids = orders[1:].ids
         else:
-            from bench_budget import _po, _setup
-
             account, vendor, product, _budget = _setup(env, with_budget=not plain)
             history = env["purchase.order"].concat(
                 *(_po(env, account, vendor, product) for _i in range(HISTORY))
@@ -268,7 +264,7 @@ def _measure(case, dbname, socket, ids, library):
     ``WARM + 2 * MEASURED``), one request each; return the instructions of
     this process for each measured confirmation (callgrind's dumps), the
     backends' pids and the queries of each measured confirmation."""
-    odoo = _odoo_on(socket)
+    _odoo_on(socket)
     helper = ctypes.CDLL(str(library))
     if not helper.cg_running():
         raise RuntimeError("the measured process is not running under valgrind")
