@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.addons.sales_internal_control.models import control_tools
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_amount
 from odoo.tools.translate import LazyTranslate
@@ -235,7 +236,7 @@ class SaleOrder(models.Model):
         result = {}
         for company, orders in self.grouped("company_id").items():
             partners = self.env["res.partner"].sudo().with_company(company)
-            if not partners._credit_has_strategic(company.id):
+            if not control_tools.cached(partners, "_credit_has_strategic", company.id):
                 continue
             rows = self.env.execute_query(
                 SQL(

@@ -3,6 +3,8 @@ from datetime import timedelta
 from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
+from . import control_tools
+
 DETECTORS = [
     ("duplicate_bill", "Duplicate vendor bill"),
     ("bank_change_payment", "Payment after a bank account change"),
@@ -295,7 +297,9 @@ class ControlAnomalyRule(models.Model):
         if not documents:
             return self.sudo().browse()
         company_ids = tuple(sorted(documents._anomaly_companies().ids))
-        cached = self._get_active_rules(documents._name, company_ids)
+        cached = control_tools.cached(
+            self, "_get_active_rules", documents._name, company_ids
+        )
         rules = self.sudo().browse([rule_id for rule_id, _values in cached])
         for index, name in enumerate(CACHED_FIELDS):
             self.env.cache.insert_missing(

@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, format_amount
 from odoo.tools.translate import LazyTranslate
 
+from . import control_tools
 from .control_tools import write_changes
 
 _lt = LazyTranslate(__name__)
@@ -128,7 +129,12 @@ class ControlApprovalMixin(models.AbstractModel):
         """
         Rule = self.env["control.approval.rule"].sudo()
         rules = Rule.browse(
-            Rule._get_active_rule_ids(self._name, tuple(sorted(self.company_id.ids)))
+            control_tools.cached(
+                Rule,
+                "_get_active_rule_ids",
+                self._name,
+                tuple(sorted(self.company_id.ids)),
+            )
         )
         # A rule whose tiers were all deleted cannot be decided: it does not
         # apply (saving such a rule is refused, deleting its last tier too).
@@ -508,7 +514,12 @@ class ControlApprovalMixin(models.AbstractModel):
         """Fields of this model that the active rules' domains read."""
         Rule = self.env["control.approval.rule"].sudo()
         rules = Rule.browse(
-            Rule._get_active_rule_ids(self._name, tuple(sorted(self.company_id.ids)))
+            control_tools.cached(
+                Rule,
+                "_get_active_rule_ids",
+                self._name,
+                tuple(sorted(self.company_id.ids)),
+            )
         )
         names = set()
         for rule in rules:

@@ -21,6 +21,21 @@ def is_finite_number(value):
     )
 
 
+def cached(records, method, *args):
+    """``records.<method>(*args)`` of a method decorated with ``ormcache``,
+    read from the same registry cache without the ``decorator`` package's
+    wrapper, which binds the arguments to the method's signature
+    (``inspect.Signature.bind``) at every call, a cache hit included:
+    about 15 µs a call, on checks that run at every confirmation. The
+    value, the key and the cache are the ormcache's own; a method whose
+    latest definition is not cached (an override) is called as usual."""
+    function = getattr(type(records), method)
+    cache = getattr(function, "__cache__", None)
+    if cache is None:
+        return function(records, *args)
+    return cache.lookup(cache.method, records, *args)
+
+
 def check_finite(env, value, label, record_name, error=ValidationError):
     """Refuse ``value`` unless it is a finite number; return it.
 

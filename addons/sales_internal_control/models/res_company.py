@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import ormcache
 
+from . import control_tools
+
 # The prefetch group of the controls' company settings (fields of the four
 # addons on res.company): Odoo fetches a company's fields together whenever
 # one is read, nearly every request; the settings, 24 columns that made
@@ -73,7 +75,7 @@ class ResCompany(models.Model):
         if not isinstance(self.id, int):
             # A company being created in a form.
             return self[name]
-        return self._control_settings(self.id)[name]
+        return control_tools.cached(self, "_control_settings", self.id)[name]
 
     @api.model
     def _control_setting_names(self):

@@ -1,9 +1,16 @@
 from odoo import SUPERUSER_ID, api
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
+from odoo.tools.cache import STAT
 
+from ..models import control_tools
 from ..models.res_company import SETTINGS_PREFETCH
 from .common import DocumentCase
+
+
+def cache_stat(model, method):
+    """Odoo's hit and miss counter of the ormcache'd ``method`` of ``model``."""
+    return STAT[(model.pool.db_name, model._name, method.__cache__.method)]
 
 
 @tagged("post_install", "-at_install")
@@ -120,3 +127,30 @@ class TestControlSettings(DocumentCase):
         self.assertIn("cannot be negative (-3 days)", str(caught.exception))
         self.assertEqual(self.company._control_setting("sod_bank_window_days"), 30)
         self.assertEqual(self.company.sod_bank_window_days, 30)
+
+    def test_cached_reads_the_ormcache_without_its_wrapper(self):
+        """control_tools.cached: the ormcache's own value, key and cache (a
+        miss computes and stores, a hit reads; a write of a setting clears
+        it as it clears the decorated method's)."""
+        company = self.company
+        stat = cache_stat(company, type(company)._control_settings)
+        self.env.registry.clear_cache()
+        misses = stat.miss
+        value = control_tools.cached(company, "_control_settings", company.id)
+        self.assertEqual(stat.miss, misses + 1)
+        self.assertEqual(value, company._control_settings(company.id))
+        self.assertEqual(stat.miss, misses + 1, "the decorated call hits")
+        hits = stat.hit
+        self.assertIs(
+            control_tools.cached(company, "_control_settings", company.id), value
+        )
+        self.assertEqual(stat.hit, hits + 1)
+        company.export_alert_rows = 1234
+        fresh = control_tools.cached(company, "_control_settings", company.id)
+        self.assertEqual(fresh["export_alert_rows"], 1234)
+        self.assertEqual(stat.miss, misses + 2)
+        # A method that is not cached is called as it is.
+        self.assertEqual(
+            control_tools.cached(company, "_control_setting", "export_alert_rows"),
+            1234,
+        )
